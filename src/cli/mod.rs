@@ -1,0 +1,43 @@
+//! Command-line glue: argument parsing, logging set-up and exit codes.
+
+mod stub;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Posts corporate expenses from bizplay into SAP.
+#[derive(Debug, Parser)]
+#[command(name = "bizsap", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a stub backend (SAP) for tests and demonstrations.
+    #[command(subcommand)]
+    Stub(stub::StubCommand),
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return if err.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+        }
+    };
+    init_logging();
+    match cli.command {
+        Command::Stub(command) => stub::run(command),
+    }
+}
+
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+
+    let filter = EnvFilter::try_from_env("BIZSAP_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
