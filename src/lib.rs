@@ -10,4 +10,5 @@ pub mod bizplay;
 pub mod mapping;
 pub mod posting;
 pub mod preview;
+pub mod sap;
 pub mod stub;
