@@ -7,6 +7,7 @@
 //! see, so it cannot hide a mapping bug.
 
 pub mod bizplay;
+pub mod journal;
 pub mod mapping;
 pub mod posting;
 pub mod preview;

@@ -60,6 +60,16 @@ impl PostingKey {
         PostingKey(key)
     }
 
+    /// Reads a key back from its text, as stored in the journal or in SAP.
+    pub fn parse(text: &str) -> Option<PostingKey> {
+        let valid = text.len() == 16
+            && (text.starts_with("BZ") || text.starts_with("BR"))
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+        valid.then(|| PostingKey(text.to_owned()))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

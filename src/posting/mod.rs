@@ -16,8 +16,9 @@ use std::fmt;
 
 use jiff::civil::Date;
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::de::{Deserializer, Error as _};
 use serde::ser::{SerializeMap, Serializer};
+use serde::{Deserialize, Serialize};
 
 pub use currency::Currency;
 pub use key::{KeyPurpose, PostingKey};
@@ -27,7 +28,7 @@ use sap_text::{
 };
 
 /// Which kind of document a posting is; decides the credit side.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PostingKind {
     /// Vendor invoice: the card company or the employee is credited as a vendor.
     #[serde(rename = "AP")]
@@ -472,6 +473,161 @@ impl Serialize for ReversesJson<'_> {
     }
 }
 
+/// `YYYYMMDD` back into a date.
+fn parse_dats(text: &str) -> Option<Date> {
+    crate::bizplay::record::parse_yyyymmdd(text)
+}
+
+// The same JSON read back: the journal stores each document in this form, so the document that
+// is sent is exactly the one whose key was recorded.
+impl<'de> Deserialize<'de> for Posting {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Posting, D::Error> {
+        let raw = PostingIn::deserialize(deserializer)?;
+        raw.into_posting().map_err(D::Error::custom)
+    }
+}
+
+#[derive(Deserialize)]
+struct PostingIn {
+    posting_key: String,
+    record_key: String,
+    kind: PostingKind,
+    header: HeaderIn,
+    items: Vec<ItemIn>,
+    #[serde(default)]
+    reverses: Option<ReversesIn>,
+}
+
+#[derive(Deserialize)]
+#[allow(non_snake_case)]
+struct HeaderIn {
+    COMP_CODE: String,
+    DOC_TYPE: String,
+    DOC_DATE: String,
+    PSTNG_DATE: String,
+    REF_DOC_NO: String,
+    HEADER_TXT: String,
+    BUSINESSPLACE: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[allow(non_snake_case)]
+struct ItemIn {
+    ITEMNO_ACC: String,
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    GL_ACCOUNT: Option<String>,
+    #[serde(default)]
+    COSTCENTER: Option<String>,
+    #[serde(default)]
+    VENDOR_NO: Option<String>,
+    #[serde(default)]
+    BLINE_DATE: Option<String>,
+    TAX_CODE: Option<String>,
+    ITEM_TEXT: String,
+    ALLOC_NMBR: Option<String>,
+    CURRENCY: String,
+    AMT_DOCCUR: String,
+    AMT_BASE: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[allow(non_snake_case)]
+struct ReversesIn {
+    record_key: Option<String>,
+    posting_key: Option<String>,
+    approval: String,
+    REASON_REV: String,
+}
+
+impl PostingIn {
+    fn into_posting(self) -> Result<Posting, String> {
+        let date = |field: &str, text: &str| {
+            parse_dats(text).ok_or_else(|| format!("{field} \"{text}\" is not a date"))
+        };
+        let key = |text: &str| {
+            PostingKey::parse(text).ok_or_else(|| format!("\"{text}\" is not a posting key"))
+        };
+        let header = Header {
+            company_code: self.header.COMP_CODE,
+            doc_type: self.header.DOC_TYPE,
+            doc_date: date("DOC_DATE", &self.header.DOC_DATE)?,
+            posting_date: date("PSTNG_DATE", &self.header.PSTNG_DATE)?,
+            reference: self.header.REF_DOC_NO,
+            text: self.header.HEADER_TXT,
+            business_place: self.header.BUSINESSPLACE,
+        };
+        let items = self
+            .items
+            .into_iter()
+            .map(ItemIn::into_item)
+            .collect::<Result<_, _>>()?;
+        let reverses = match self.reverses {
+            Some(r) => Some(Reverses {
+                record_key: r.record_key,
+                posting_key: r.posting_key.as_deref().map(key).transpose()?,
+                approval: r.approval,
+                reason: r.REASON_REV,
+            }),
+            None => None,
+        };
+        Ok(Posting {
+            key: key(&self.posting_key)?,
+            record_key: self.record_key,
+            kind: self.kind,
+            header,
+            items,
+            reverses,
+        })
+    }
+}
+
+impl ItemIn {
+    fn into_item(self) -> Result<Item, String> {
+        let number = |field: &str, value: Option<String>| {
+            let value =
+                value.ok_or_else(|| format!("item {}: {field} missing", self.ITEMNO_ACC))?;
+            AccountNumber::new(&value).ok_or_else(|| format!("{field} \"{value}\" is invalid"))
+        };
+        let amount = |text: &str| {
+            text.parse::<Decimal>()
+                .map_err(|_| format!("\"{text}\" is not an amount"))
+        };
+        let kind = match self.kind.as_str() {
+            "gl" => ItemKind::Gl {
+                account: number("GL_ACCOUNT", self.GL_ACCOUNT.clone())?,
+                cost_center: match self.COSTCENTER.clone() {
+                    Some(center) => Some(number("COSTCENTER", Some(center))?),
+                    None => None,
+                },
+            },
+            "vendor" => ItemKind::Vendor {
+                vendor: number("VENDOR_NO", self.VENDOR_NO.clone())?,
+                baseline_date: match &self.BLINE_DATE {
+                    Some(text) => Some(parse_dats(text).ok_or("BLINE_DATE is not a date")?),
+                    None => None,
+                },
+            },
+            "tax" => ItemKind::Tax,
+            other => return Err(format!("item type \"{other}\" is not gl, vendor or tax")),
+        };
+        Ok(Item {
+            item_no: self
+                .ITEMNO_ACC
+                .parse()
+                .map_err(|_| "ITEMNO_ACC is not a number")?,
+            kind,
+            currency: Currency::new(&self.CURRENCY).ok_or("CURRENCY is not a currency code")?,
+            amount: amount(&self.AMT_DOCCUR)?,
+            tax_code: self.TAX_CODE,
+            tax_base: self.AMT_BASE.as_deref().map(amount).transpose()?,
+            text: self.ITEM_TEXT,
+            assignment: self.ALLOC_NMBR,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::str::FromStr;
@@ -653,6 +809,19 @@ mod tests {
     #[test]
     fn an_empty_document_is_refused() {
         assert_eq!(errors(&posting(Vec::new())), [PostingError::NoItems]);
+    }
+
+    #[test]
+    fn the_stored_json_reads_back_into_the_same_posting() {
+        let mut document = posting(balanced());
+        document.items[0].kind = ItemKind::Vendor {
+            vendor: AccountNumber::new("300008").unwrap(),
+            baseline_date: Date::new(2026, 12, 15).ok(),
+        };
+        document.items[0].assignment = Some("20261103-1234".into());
+        let json = serde_json::to_string(&document).unwrap();
+        let back: Posting = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, document);
     }
 
     #[test]
