@@ -9,7 +9,9 @@
 pub mod bizplay;
 pub mod journal;
 pub mod mapping;
+pub mod net;
 pub mod posting;
 pub mod preview;
 pub mod sap;
+pub mod secret;
 pub mod stub;
