@@ -71,15 +71,19 @@ impl HttpSettings {
             .user_agent(concat!("bizsap/", env!("CARGO_PKG_VERSION")));
         if let Some(file) = &self.ca_file {
             let name = file.display().to_string();
-            let pem = std::fs::read(file)
-                .map_err(|source| HttpSetupError::CaFile { file: name.clone(), source })?;
+            let pem = std::fs::read(file).map_err(|source| HttpSetupError::CaFile {
+                file: name.clone(),
+                source,
+            })?;
             let certs = reqwest::Certificate::from_pem_bundle(&pem)
                 .map_err(|source| HttpSetupError::CaPem { file: name, source })?;
             builder = builder.tls_certs_merge(certs);
         }
         if let Some(proxy) = &self.proxy {
-            let parsed = reqwest::Proxy::all(proxy)
-                .map_err(|source| HttpSetupError::Proxy { proxy: proxy.clone(), source })?;
+            let parsed = reqwest::Proxy::all(proxy).map_err(|source| HttpSetupError::Proxy {
+                proxy: proxy.clone(),
+                source,
+            })?;
             builder = builder.proxy(parsed);
         }
         builder.build().map_err(HttpSetupError::Build)
@@ -97,15 +101,26 @@ mod tests {
 
     #[test]
     fn a_missing_ca_file_is_named() {
-        let settings =
-            HttpSettings { ca_file: Some("/nonexistent/ca.pem".into()), ..HttpSettings::default() };
+        let settings = HttpSettings {
+            ca_file: Some("/nonexistent/ca.pem".into()),
+            ..HttpSettings::default()
+        };
         let error = settings.client().unwrap_err().to_string();
         assert!(error.contains("/nonexistent/ca.pem"), "{error}");
     }
 
     #[test]
     fn a_bad_proxy_is_named() {
-        let settings = HttpSettings { proxy: Some("::not a url".into()), ..HttpSettings::default() };
-        assert!(settings.client().unwrap_err().to_string().contains("::not a url"));
+        let settings = HttpSettings {
+            proxy: Some("::not a url".into()),
+            ..HttpSettings::default()
+        };
+        assert!(
+            settings
+                .client()
+                .unwrap_err()
+                .to_string()
+                .contains("::not a url")
+        );
     }
 }

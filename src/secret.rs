@@ -39,13 +39,19 @@ impl Secret {
     /// Reads the secret from a file; a trailing line break is not part of it.
     pub fn from_file(path: &Path) -> Result<Secret, SecretError> {
         let file = path.display().to_string();
-        let value = std::fs::read_to_string(path)
-            .map_err(|source| SecretError::File { file: file.clone(), source })?;
+        let value = std::fs::read_to_string(path).map_err(|source| SecretError::File {
+            file: file.clone(),
+            source,
+        })?;
         Secret::non_empty(value.trim_end_matches(['\r', '\n']).to_owned(), || file)
     }
 
     fn non_empty(value: String, place: impl FnOnce() -> String) -> Result<Secret, SecretError> {
-        if value.is_empty() { Err(SecretError::Empty(place())) } else { Ok(Secret(value)) }
+        if value.is_empty() {
+            Err(SecretError::Empty(place()))
+        } else {
+            Ok(Secret(value))
+        }
     }
 
     /// The value, for the request that needs it.
@@ -79,9 +85,15 @@ mod tests {
         assert_eq!(Secret::from_file(&path).unwrap().expose(), "s3cret");
         std::fs::write(&path, "\n").unwrap();
         let error = Secret::from_file(&path).unwrap_err().to_string();
-        assert!(error.contains(&path.display().to_string()) && error.contains("empty"), "{error}");
+        assert!(
+            error.contains(&path.display().to_string()) && error.contains("empty"),
+            "{error}"
+        );
         std::fs::remove_file(&path).unwrap();
         let missing = Secret::from_env("BIZSAP_TEST_NO_SUCH_VARIABLE").unwrap_err();
-        assert_eq!(missing.to_string(), "environment variable BIZSAP_TEST_NO_SUCH_VARIABLE is not set");
+        assert_eq!(
+            missing.to_string(),
+            "environment variable BIZSAP_TEST_NO_SUCH_VARIABLE is not set"
+        );
     }
 }

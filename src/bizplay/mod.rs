@@ -4,6 +4,7 @@
 //! `RES_DATA`) must parse, or the whole response is unusable. Each record is then read on its
 //! own, so a malformed record becomes one [`RecordError`] and the rest of the page goes on.
 
+pub mod client;
 pub mod record;
 mod wire;
 
@@ -22,6 +23,8 @@ pub struct Page {
     pub next_key: Option<String>,
     /// Every record of `RES_DATA` in order, read or refused.
     pub records: Vec<Result<ExpenseRecord, RecordError>>,
+    /// Each record's JSON exactly as received, in the same order.
+    pub raw: Vec<String>,
 }
 
 /// A response that cannot be used at all.
@@ -41,18 +44,26 @@ pub fn parse_0411a(body: &str) -> Result<Page, ResponseError> {
         let message = response.RESULT_MG.map(|t| t.0).unwrap_or_default();
         return Err(ResponseError::Gateway { code, message });
     }
-    let records = response
+    let raw: Vec<String> = response
         .RES_DATA
         .unwrap_or_default()
         .iter()
+        .map(|r| r.get().to_owned())
+        .collect();
+    let records = raw
+        .iter()
         .enumerate()
-        .map(|(index, raw)| parse_record(raw.get(), index + 1))
+        .map(|(index, json)| parse_record(json, index + 1))
         .collect();
     let next_key = response
         .NEXT_KEY
         .map(|t| t.0)
         .filter(|key| !key.trim().is_empty());
-    Ok(Page { next_key, records })
+    Ok(Page {
+        next_key,
+        records,
+        raw,
+    })
 }
 
 /// Reads one record's JSON; `position` (1-based) names it if its key cannot be read.

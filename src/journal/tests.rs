@@ -84,7 +84,7 @@ fn the_same_content_is_a_no_op_and_changed_content_a_new_revision() {
     let first = incoming("1", 11000);
     let key = first.record_key.clone();
     assert_eq!(
-        journal.ingest(&[first.clone()]).unwrap(),
+        journal.ingest(std::slice::from_ref(&first)).unwrap(),
         [Change::New {
             record_key: key.clone()
         }]
@@ -105,7 +105,7 @@ fn the_same_content_is_a_no_op_and_changed_content_a_new_revision() {
 
     let changed = incoming("1", 22000);
     assert_eq!(
-        journal.ingest(&[changed.clone()]).unwrap(),
+        journal.ingest(std::slice::from_ref(&changed)).unwrap(),
         [Change::Changed {
             record_key: key.clone(),
             revision: 2

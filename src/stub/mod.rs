@@ -1,1 +1,4 @@
-//! Stub backends that stand in for SAP (and later bizplay) in tests and in `bizsap demo`.
+//! Stub backends that stand in for SAP and bizplay in tests and in `bizsap demo`.
+
+pub mod bizplay;
+pub mod serve;
