@@ -7,11 +7,13 @@
 //! see, so it cannot hide a mapping bug.
 
 pub mod bizplay;
+pub mod config;
 pub mod journal;
 pub mod mapping;
 pub mod net;
 pub mod posting;
 pub mod preview;
 pub mod sap;
+pub mod schedule;
 pub mod secret;
 pub mod stub;

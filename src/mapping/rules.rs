@@ -527,7 +527,7 @@ impl Rules {
 
 /// The line (1-based) of `offset` in `source`, and the dotted key written there, e.g.
 /// `company[2].company_code` or `vendors.card_companies."30000008"`.
-fn locate(source: &str, offset: usize) -> (usize, String) {
+pub(crate) fn locate(source: &str, offset: usize) -> (usize, String) {
     let offset = offset.min(source.len());
     let line_no = source[..offset].matches('\n').count() + 1;
     let mut table = String::new();
