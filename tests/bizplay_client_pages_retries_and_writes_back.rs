@@ -50,8 +50,13 @@ fn november() -> Window {
     }
 }
 
+/// Every client, the tests' own too, is built the way bizsap builds them.
+fn http() -> reqwest::Client {
+    HttpSettings::default().client().unwrap()
+}
+
 async fn stub_post(served: &Served, path: &str, body: &str) {
-    let response = reqwest::Client::new()
+    let response = http()
         .post(format!("http://{}{path}", served.addr()))
         .header("content-type", "application/json")
         .body(body.to_owned())

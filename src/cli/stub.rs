@@ -1,12 +1,96 @@
 //! `bizsap stub ...`: the stub backends.
 
+use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Subcommand;
+use anyhow::Context;
+use clap::{Args, Subcommand};
+
+use bizsap::stub::sap::{MasterData, StubOptions, StubSap, StubSapServer};
 
 #[derive(Debug, Subcommand)]
-pub enum StubCommand {}
+pub enum StubCommand {
+    /// Run the stub SAP system: FI posting checks, commit semantics, faults and an inspection
+    /// API over HTTP.
+    Sap(SapArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SapArgs {
+    /// Address of the HTTP listener (inspection API).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8000")]
+    listen: SocketAddr,
+
+    /// Master data: company codes, accounts, vendors, cost centres, tax codes, users.
+    #[arg(long, value_name = "FILE")]
+    master_data: PathBuf,
+
+    /// Keep committed documents in this file across restarts (written atomically).
+    #[arg(long, value_name = "FILE")]
+    state: Option<PathBuf>,
+
+    /// Seed of the fault generator; the same seed injects the same faults.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    seed: u64,
+}
 
 pub fn run(command: StubCommand) -> ExitCode {
-    match command {}
+    let result = match command {
+        StubCommand::Sap(args) => run_sap(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_sap(args: SapArgs) -> anyhow::Result<()> {
+    let master = MasterData::load(&args.master_data)?;
+    let options = StubOptions {
+        seed: args.seed,
+        state_file: args.state.clone(),
+    };
+    let sap = StubSap::new(master, options)?;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let server = StubSapServer::start(args.listen, sap)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.listen))?;
+        tracing::info!(
+            addr = %server.http_addr(),
+            master_data = %args.master_data.display(),
+            state = ?args.state,
+            seed = args.seed,
+            "Stub SAP listening."
+        );
+
+        shutdown_signal().await?;
+        tracing::info!("Stub SAP stopping.");
+        server.shutdown().await.context("stub SAP server failed")
+    })
+}
+
+/// Waits for Ctrl-C, or SIGTERM where there is one.
+async fn shutdown_signal() -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut terminate = signal(SignalKind::terminate()).context("cannot watch SIGTERM")?;
+        tokio::select! {
+            result = tokio::signal::ctrl_c() => result.context("cannot watch Ctrl-C"),
+            _ = terminate.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await.context("cannot watch Ctrl-C")
+    }
 }

@@ -1,4 +1,5 @@
 //! Stub backends that stand in for SAP and bizplay in tests and in `bizsap demo`.
 
 pub mod bizplay;
+pub mod sap;
 pub mod serve;
