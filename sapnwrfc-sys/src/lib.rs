@@ -1,12 +1,55 @@
-//! Bindings to the SAP NetWeaver RFC SDK (`libsapnwrfc`), resolved at run time.
+//! Bindings to the SAP NetWeaver RFC SDK (`libsapnwrfc`), resolved at run time, and a safe
+//! wrapper over the part bizsap uses.
 //!
 //! The SDK is proprietary and is never linked or shipped with bizsap. The customer installs it
-//! next to SAP's other client software and points bizsap at its directory; this crate opens
-//! the library from there. Until the loader lands, the crate carries the facts every later
-//! part shares: the file names of the library on each platform and the SDK's return codes,
-//! which are kept as raw integers because newer SDKs add values.
+//! next to SAP's other client software and points bizsap at its directory; [`Library::load`]
+//! opens it from there and checks that it has every function needed (see [`loader`]).
+//!
+//! * [`ffi`]: the C types, with sizes checked at compile time, and the SDK's enums kept raw;
+//! * [`loader`]: opening the library and resolving its functions;
+//! * [`Connection`], [`Function`], [`Structure`], [`Table`]: connections, function
+//!   descriptions from the system's repository, data containers, invoke;
+//! * [`RfcError`]: the SDK's errors with group, key, message and ABAP message;
+//! * [`uc`]: `SAP_UC` (UTF-16) strings.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use sapnwrfc_sys::{Connection, ConnectionParams, DataContainer, Library};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let library = Arc::new(Library::load("/usr/sap/nwrfcsdk/lib")?);
+//! let params = ConnectionParams::new()
+//!     .set("ashost", "sap.example.com")
+//!     .set("sysnr", "00")
+//!     .set("client", "100")
+//!     .set("user", "BIZSAP")
+//!     .set("passwd", "secret");
+//! let mut connection = Connection::open(&library, &params)?;
+//! let mut commit = connection.function("BAPI_TRANSACTION_COMMIT")?;
+//! commit.set_chars("WAIT", "X")?;
+//! connection.invoke(&mut commit)?;
+//! let message = commit.structure("RETURN")?.chars("MESSAGE")?;
+//! # let _ = message;
+//! # Ok(())
+//! # }
+//! ```
 
-// TODO(#5): loader, `#[repr(C)]` types, the safe connection wrapper and the stub library.
+#![warn(clippy::undocumented_unsafe_blocks)]
+
+mod connection;
+mod container;
+mod error;
+pub mod ffi;
+pub mod loader;
+mod metadata;
+pub mod uc;
+
+pub use connection::{Attributes, Connection, ConnectionParams};
+pub use container::{DataContainer, Function, Structure, Table};
+pub use error::{AbapMessage, RfcError};
+pub use ffi::{Direction, ErrorGroup, ReturnCode, RfcType};
+pub use loader::{Library, LoadError, SdkVersion};
+pub use metadata::{FieldDesc, FunctionDesc, ParameterDesc, TypeDesc};
 
 /// File name of the RFC library on this platform, as SAP ships it.
 pub const LIBRARY_FILE: &str = if cfg!(windows) {
@@ -16,22 +59,6 @@ pub const LIBRARY_FILE: &str = if cfg!(windows) {
 } else {
     "libsapnwrfc.so"
 };
-
-/// `RFC_RC`: the return code of every SDK call, kept raw.
-pub type RfcRc = i32;
-
-/// `RFC_OK`: the call succeeded.
-pub const RFC_OK: RfcRc = 0;
-/// `RFC_COMMUNICATION_FAILURE`: the connection broke or could not be opened.
-pub const RFC_COMMUNICATION_FAILURE: RfcRc = 1;
-/// `RFC_LOGON_FAILURE`: user, password or client rejected by the system.
-pub const RFC_LOGON_FAILURE: RfcRc = 2;
-/// `RFC_ABAP_RUNTIME_FAILURE`: the called function module dumped.
-pub const RFC_ABAP_RUNTIME_FAILURE: RfcRc = 3;
-/// `RFC_ABAP_MESSAGE`: the function module raised an ABAP message.
-pub const RFC_ABAP_MESSAGE: RfcRc = 4;
-/// `RFC_ABAP_EXCEPTION`: the function module raised a classic exception.
-pub const RFC_ABAP_EXCEPTION: RfcRc = 5;
 
 #[cfg(test)]
 mod tests {
