@@ -1,9 +1,10 @@
 //! `bizsap preview`: what would be posted, without sending anything.
 //!
 //! The table is for people checking a month before it goes to SAP; the JSON is for tools and
-//! carries SAP's field names. Both come from the same [`Preview`], so they cannot disagree.
+//! carries SAP's field names; the IDoc XML is the exact packet the HTTP target would send.
+//! All come from the same [`Preview`], so they cannot disagree.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
 
 use rust_decimal::Decimal;
@@ -11,7 +12,25 @@ use serde::Serialize;
 
 use crate::bizplay::{self, ResponseError};
 use crate::mapping::{Mapper, Outcome, Rules};
-use crate::posting::{Currency, ItemKind, Posting, PostingKind};
+use crate::posting::{Currency, ItemKind, Posting, PostingKey, PostingKind};
+use crate::sap::bapi::Sender;
+use crate::sap::idoc::{Idoc, IdocError, IdocWriter};
+
+/// Stands in for the SAP object key of a reversed document in a preview's `OBJ_KEY_R`: only
+/// SAP knows the key, once the original is posted, and a preview posts nothing.
+pub const OBJ_KEY_PLACEHOLDER: &str = "?ORIGINAL-OBJ-KEY?";
+
+/// What a preview's IDoc XML could not show as a delivery would send it.
+#[derive(Debug, Default)]
+pub struct IdocNotes {
+    /// Reversals written with [`OBJ_KEY_PLACEHOLDER`] in `OBJ_KEY_R`.
+    pub placeholders: Vec<PostingKey>,
+    /// Reversals left out: the document they reverse is not in the input, so there are no
+    /// items to mirror.
+    pub without_original: Vec<PostingKey>,
+    /// Postings left out because the IDoc definition refuses them.
+    pub refused: Vec<(PostingKey, IdocError)>,
+}
 
 /// The outcome of every record in a 0411A response.
 #[derive(Debug)]
@@ -64,6 +83,49 @@ impl Preview {
         }
         serde_json::to_writer_pretty(&mut *out, &json)?;
         writeln!(out)
+    }
+
+    /// Writes every posting as an IDoc of one packet, as the HTTP target would send it.
+    ///
+    /// Only I/O errors end the packet early; what cannot be written as a delivery would is
+    /// left out or marked, and reported in the [`IdocNotes`].
+    pub fn write_idoc_xml(
+        &self,
+        out: impl Write,
+        writer: &IdocWriter<'_>,
+    ) -> Result<IdocNotes, IdocError> {
+        let documents: HashMap<&PostingKey, &Posting> = self
+            .postings()
+            .map(|posting| (&posting.key, posting))
+            .collect();
+        let sender = Sender::default();
+        let mut notes = IdocNotes::default();
+        let mut packet = writer.begin(out)?;
+        for posting in self.postings() {
+            let reversal = posting.kind == PostingKind::Reversal;
+            let idoc = if reversal {
+                let original = posting
+                    .reverses
+                    .as_ref()
+                    .and_then(|reverses| reverses.posting_key.as_ref())
+                    .and_then(|key| documents.get(key));
+                let Some(original) = original else {
+                    notes.without_original.push(posting.key.clone());
+                    continue;
+                };
+                Idoc::reversal(posting, original, OBJ_KEY_PLACEHOLDER, &sender)
+            } else {
+                Idoc::document(posting, &sender)
+            };
+            match idoc.and_then(|idoc| packet.write(&idoc)) {
+                Ok(()) if reversal => notes.placeholders.push(posting.key.clone()),
+                Ok(()) => {}
+                Err(IdocError::Io(error)) => return Err(IdocError::Io(error)),
+                Err(error) => notes.refused.push((posting.key.clone(), error)),
+            }
+        }
+        packet.finish()?.flush()?;
+        Ok(notes)
     }
 
     /// The readable table: one block per document, then what was held and skipped.

@@ -5,3 +5,4 @@
 //! means both transports send the same document, field for field.
 
 pub mod bapi;
+pub mod idoc;
