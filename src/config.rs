@@ -76,6 +76,9 @@ pub struct IdocConfig {
     pub poll_timeout: Duration,
     /// A WE60 XML schema export to validate against instead of the bundled definitions.
     pub schema_file: Option<PathBuf>,
+    /// The service that answers IDoc statuses by message id; SAP has no standard one, so a
+    /// small ICF service answers it on a real system (see `docs/basis.md`).
+    pub status_path: Option<String>,
     pub http: HttpSettings,
 }
 
@@ -216,6 +219,8 @@ struct IdocFile {
     #[serde(default)]
     schema_file: Option<String>,
     #[serde(default)]
+    status_path: Option<String>,
+    #[serde(default)]
     connect_timeout_secs: Option<u64>,
     #[serde(default)]
     request_timeout_secs: Option<u64>,
@@ -315,21 +320,35 @@ fn default_retry_delay() -> u64 {
     30
 }
 
+/// Whether the secrets a configuration names are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Secrets {
+    /// Read them: the command talks to bizplay or SAP.
+    Read,
+    /// Leave them empty: the command only looks at the journal (`status`, `retry`).
+    Skip,
+}
+
 impl Config {
-    /// Reads the configuration file and the secrets it names.
-    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    /// Reads the configuration file and, unless skipped, the secrets it names.
+    pub fn load(path: &Path, secrets: Secrets) -> Result<Config, ConfigError> {
         let file = path.display().to_string();
         let source = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             file: file.clone(),
             source,
         })?;
         let base = path.parent().unwrap_or(Path::new("."));
-        Config::parse(&source, &file, base)
+        Config::parse(&source, &file, base, secrets)
     }
 
     /// Reads a configuration from `source`; `file` names it in errors and relative paths are
     /// resolved against `base`.
-    pub fn parse(source: &str, file: &str, base: &Path) -> Result<Config, ConfigError> {
+    pub fn parse(
+        source: &str,
+        file: &str,
+        base: &Path,
+        secrets: Secrets,
+    ) -> Result<Config, ConfigError> {
         let invalid = |offset: usize, message: String| {
             let (line, key) = locate(source, offset);
             ConfigError::Invalid {
@@ -350,6 +369,9 @@ impl Config {
             |env: &Option<Spanned<String>>, file: &Option<Spanned<String>>, what: &str| match (
                 env, file,
             ) {
+                (Some(_), None) | (None, Some(_)) if secrets == Secrets::Skip => {
+                    Ok(Secret::new(""))
+                }
                 (Some(env), None) => Secret::from_env(env.get_ref())
                     .map_err(|e| invalid(env.span().start, e.to_string())),
                 (None, Some(name)) => Secret::from_file(&path(name.get_ref()))
@@ -389,6 +411,7 @@ impl Config {
                 poll_interval: Duration::from_millis(idoc.poll_interval_ms),
                 poll_timeout: Duration::from_secs(idoc.poll_timeout_secs),
                 schema_file: idoc.schema_file.as_deref().map(path),
+                status_path: idoc.status_path,
             }),
             _ => {
                 let message = "configure exactly one of [sap.rfc] and [sap.idoc]".to_owned();

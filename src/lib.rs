@@ -11,6 +11,7 @@ pub mod config;
 pub mod journal;
 pub mod mapping;
 pub mod net;
+pub mod pipeline;
 pub mod posting;
 pub mod preview;
 pub mod sap;

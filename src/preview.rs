@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::bizplay::{self, ResponseError};
 use crate::mapping::{Mapper, Outcome, Rules};
 use crate::posting::{Currency, ItemKind, Posting, PostingKey, PostingKind};
-use crate::sap::bapi::Sender;
+use crate::sap::bapi::{DocumentPost, DocumentReversal, Sender};
 use crate::sap::idoc::{Idoc, IdocError, IdocWriter};
 
 /// Stands in for the SAP object key of a reversed document in a preview's `OBJ_KEY_R`: only
@@ -128,6 +128,38 @@ impl Preview {
         Ok(notes)
     }
 
+    /// Writes, per document, the exact parameters the RFC target passes: the function's name
+    /// and its structures and tables with SAP's field names, as SE37 shows them. Reversals
+    /// carry [`OBJ_KEY_PLACEHOLDER`] in `OBJ_KEY_R`; returns how many.
+    pub fn write_bapi(&self, out: &mut impl Write, sender: &Sender) -> io::Result<usize> {
+        let mut placeholders = 0;
+        let calls: Vec<BapiCall<'_>> = self
+            .postings()
+            .map(|posting| {
+                let (function, parameters) = if posting.kind == PostingKind::Reversal {
+                    placeholders += 1;
+                    let reversal = DocumentReversal::new(posting, OBJ_KEY_PLACEHOLDER, sender);
+                    (
+                        "BAPI_ACC_DOCUMENT_REV_POST",
+                        BapiParameters::Reverse(reversal),
+                    )
+                } else {
+                    let document = DocumentPost::new(posting, sender);
+                    ("BAPI_ACC_DOCUMENT_POST", BapiParameters::Post(document))
+                };
+                BapiCall {
+                    posting_key: posting.key.as_str(),
+                    record_key: &posting.record_key,
+                    function,
+                    parameters,
+                }
+            })
+            .collect();
+        serde_json::to_writer_pretty(&mut *out, &calls)?;
+        writeln!(out)?;
+        Ok(placeholders)
+    }
+
     /// The readable table: one block per document, then what was held and skipped.
     pub fn write_table(&self, out: &mut impl Write) -> io::Result<()> {
         writeln!(out, "{}\n", self.summary())?;
@@ -207,6 +239,21 @@ impl Preview {
         }
         writeln!(out)
     }
+}
+
+#[derive(Serialize)]
+struct BapiCall<'a> {
+    posting_key: &'a str,
+    record_key: &'a str,
+    function: &'static str,
+    parameters: BapiParameters,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum BapiParameters {
+    Post(DocumentPost),
+    Reverse(DocumentReversal),
 }
 
 #[derive(Serialize)]

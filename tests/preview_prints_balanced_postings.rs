@@ -174,3 +174,45 @@ fn a_missing_input_file_is_a_usage_error() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("no-such-file.json"));
 }
+
+#[test]
+fn the_bapi_format_shows_the_exact_tables_linked_by_item_number() {
+    let output = example("bapi");
+    assert_eq!(output.status.code(), Some(0));
+    let calls: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+    let json: Value = serde_json::from_slice(&example("json").stdout).unwrap();
+    assert_eq!(calls.len(), json["postings"].as_array().unwrap().len());
+    for call in &calls {
+        let parameters = &call["parameters"];
+        if call["function"] == "BAPI_ACC_DOCUMENT_REV_POST" {
+            assert_eq!(parameters["REVERSAL"]["OBJ_KEY_R"], "?ORIGINAL-OBJ-KEY?");
+            assert_eq!(parameters["BUS_ACT"], "RFBU");
+            continue;
+        }
+        assert_eq!(call["function"], "BAPI_ACC_DOCUMENT_POST");
+        assert_eq!(
+            parameters["DOCUMENTHEADER"]["REF_DOC_NO"],
+            call["posting_key"]
+        );
+        let amounts = parameters["CURRENCYAMOUNT"].as_array().unwrap();
+        let sum: Decimal = amounts.iter().map(|row| amount(row, "AMT_DOCCUR")).sum();
+        assert_eq!(sum, Decimal::ZERO);
+        let mut items: Vec<&str> = ["ACCOUNTGL", "ACCOUNTPAYABLE", "ACCOUNTTAX"]
+            .iter()
+            .flat_map(|table| parameters[*table].as_array().unwrap())
+            .map(|row| row["ITEMNO_ACC"].as_str().unwrap())
+            .collect();
+        items.sort();
+        let mut linked: Vec<&str> = amounts
+            .iter()
+            .map(|row| row["ITEMNO_ACC"].as_str().unwrap())
+            .collect();
+        linked.sort();
+        assert_eq!(items, linked, "one CURRENCYAMOUNT row per item");
+    }
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("6 reversals carry ?ORIGINAL-OBJ-KEY?"),
+        "{stderr}"
+    );
+}

@@ -9,12 +9,33 @@
 //! (communication failure, ABAP message, short dump, cancel), the connection remembers that
 //! and answers every later call with `RFC_INVALID_HANDLE` without touching the library: the
 //! SDK reuses handle values, so an old handle may by then belong to another connection.
+//!
+//! # Cancelling from another thread
+//!
+//! `RfcCancel` is the one SDK function meant to be called on a connection while another
+//! thread's call is using it: it breaks the call off and closes the connection. A
+//! [`Canceller`] does that. The handle lives behind a mutex that the connection, its
+//! cancellers and closing all share, together with whether a call is in progress:
+//!
+//! * a cancel acts only while a call is in progress, takes the handle out under the lock and
+//!   forgets it, so the handle is closed exactly once, by the cancel or by a close, never
+//!   both, and never used again after either;
+//! * the call, when it returns, finds that it was cancelled and marks the connection closed,
+//!   even when the library had already finished it successfully: the result stands, but the
+//!   connection is gone, and with it the user session.
+//!
+//! The lock is not held during the call itself (a cancel must get it then). A cancel that
+//! comes in the instant between a call taking the handle and entering the library closes the
+//! handle before the library sees it; a caller that cancels only calls running for some
+//! time, as a call timeout does, never meets that instant in practice.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::ffi::c_uint;
 use std::fmt;
+use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::container::Function;
 use crate::error::RfcError;
@@ -122,18 +143,38 @@ pub struct Attributes {
     pub kernel_release: String,
 }
 
+/// The handle and whether a call is using it, shared by a connection and its cancellers.
+struct HandleState {
+    /// NULL once closed: by [`Connection::close`], by a cancel, or by the library after an
+    /// error.
+    handle: RfcConnectionHandle,
+    /// A call is in the library (or about to enter it).
+    in_call: bool,
+    /// A cancel broke off the call in progress.
+    canceled: bool,
+}
+
+// SAFETY: the handle is an opaque token the SDK lets any thread use, one call at a time
+// (and `RfcCancel` during a call); the mutex around this state and `&mut Connection` for
+// every call keep to that.
+unsafe impl Send for HandleState {}
+
+type SharedHandle = Arc<Mutex<HandleState>>;
+
+fn lock(shared: &SharedHandle) -> MutexGuard<'_, HandleState> {
+    // Every update is a plain assignment, so a panic while locked leaves it consistent.
+    shared.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 /// An open RFC connection.
 pub struct Connection {
     lib: Arc<Library>,
-    /// NULL once closed, by [`close`](Self::close) or by the library after an error.
-    handle: RfcConnectionHandle,
+    shared: SharedHandle,
     closed_by: Option<RfcError>,
     descriptions: HashMap<String, Arc<FunctionDesc>>,
+    /// Not `Sync`: one thread at a time has the connection, as the SDK requires.
+    _not_sync: PhantomData<Cell<()>>,
 }
-
-// SAFETY: the SDK allows a connection to be used from any thread, one call at a time;
-// every method that uses the handle takes `&mut self`, and the type is not `Sync`.
-unsafe impl Send for Connection {}
 
 impl fmt::Debug for Connection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -170,17 +211,32 @@ impl Connection {
         if handle.is_null() {
             return Err(RfcError::from_info(ReturnCode::UnknownError.raw(), &info));
         }
+        let state = HandleState {
+            handle,
+            in_call: false,
+            canceled: false,
+        };
         Ok(Self {
             lib: lib.clone(),
-            handle,
+            shared: Arc::new(Mutex::new(state)),
             closed_by: None,
             descriptions: HashMap::new(),
+            _not_sync: PhantomData,
         })
     }
 
-    /// False once closed, by [`close`](Self::close) or by the library after an error.
+    /// False once closed: by [`close`](Self::close), by a cancel, or by the library after an
+    /// error.
     pub fn is_open(&self) -> bool {
-        !self.handle.is_null()
+        !lock(&self.shared).handle.is_null()
+    }
+
+    /// A handle for breaking off this connection's calls from another thread.
+    pub fn canceller(&self) -> Canceller {
+        Canceller {
+            lib: self.lib.clone(),
+            shared: self.shared.clone(),
+        }
     }
 
     /// The error after which the library closed the connection, if it did.
@@ -192,62 +248,85 @@ impl Connection {
         &self.lib
     }
 
-    fn live(&self) -> Result<RfcConnectionHandle, RfcError> {
-        if self.is_open() {
-            return Ok(self.handle);
+    /// Starts a call: the open handle, marked in use so that a cancel can break the call off.
+    /// Every `begin` is followed by [`finish`](Self::finish).
+    fn begin(&self) -> Result<RfcConnectionHandle, RfcError> {
+        let mut state = lock(&self.shared);
+        if state.handle.is_null() {
+            drop(state);
+            return Err(self.closed_error());
         }
+        state.in_call = true;
+        state.canceled = false;
+        Ok(state.handle)
+    }
+
+    /// Ends a call and passes its result through, forgetting the handle when the error or a
+    /// cancel closed the connection.
+    fn finish<T>(&mut self, result: Result<T, RfcError>) -> Result<T, RfcError> {
+        let mut state = lock(&self.shared);
+        state.in_call = false;
+        let canceled = std::mem::take(&mut state.canceled);
+        let closing = match &result {
+            Err(error)
+                if error.closes_connection() || error.code() == ReturnCode::InvalidHandle =>
+            {
+                Some(error.clone())
+            }
+            // The call got through before the cancel took effect; the connection is gone all
+            // the same.
+            _ if canceled => Some(RfcError::local(
+                ReturnCode::Canceled,
+                "RFC_CANCELED",
+                "The connection was canceled after the call",
+            )),
+            _ => None,
+        };
+        if let Some(error) = closing {
+            // Closed by the library or by the cancel: nothing is left to close here.
+            state.handle = std::ptr::null_mut();
+            drop(state);
+            self.closed_by = Some(error);
+        }
+        result
+    }
+
+    fn closed_error(&self) -> RfcError {
         let reason = match &self.closed_by {
             Some(error) => format!("closed by the RFC library after: {error}"),
             None => "closed".to_owned(),
         };
         let message = format!("The connection is {reason}; open a new one");
-        Err(RfcError::local(
-            ReturnCode::InvalidHandle,
-            "RFC_INVALID_HANDLE",
-            message,
-        ))
-    }
-
-    /// Passes a result through, forgetting the handle when the error closed it.
-    fn track<T>(&mut self, result: Result<T, RfcError>) -> Result<T, RfcError> {
-        let closing = result
-            .as_ref()
-            .err()
-            .filter(|error| error.closes_connection() || error.code() == ReturnCode::InvalidHandle);
-        if let Some(error) = closing {
-            self.handle = std::ptr::null_mut();
-            self.closed_by = Some(error.clone());
-        }
-        result
+        RfcError::local(ReturnCode::InvalidHandle, "RFC_INVALID_HANDLE", message)
     }
 
     /// Checks that the system answers.
     pub fn ping(&mut self) -> Result<(), RfcError> {
-        let handle = self.live()?;
+        let handle = self.begin()?;
         let mut info = RfcErrorInfo::default();
         // SAFETY: the handle is open; `info` is writable.
         let rc = unsafe { (self.lib.api().ping)(handle, &mut info) };
-        self.track(RfcError::check(rc, &info))
+        self.finish(RfcError::check(rc, &info))
     }
 
     /// Ends the user session in the system (discarding uncommitted work) and starts a fresh
     /// one on the same connection, as a pool does before lending it out again.
     pub fn reset_server_context(&mut self) -> Result<(), RfcError> {
-        let handle = self.live()?;
+        let handle = self.begin()?;
         let mut info = RfcErrorInfo::default();
         // SAFETY: the handle is open; `info` is writable.
         let rc = unsafe { (self.lib.api().reset_server_context)(handle, &mut info) };
-        self.track(RfcError::check(rc, &info))
+        self.finish(RfcError::check(rc, &info))
     }
 
     /// Both ends of the connection: system id, client, user, releases ...
     pub fn attributes(&mut self) -> Result<Attributes, RfcError> {
-        let handle = self.live()?;
+        let handle = self.begin()?;
         let mut raw = RfcAttributes::default();
         let mut info = RfcErrorInfo::default();
         // SAFETY: the handle is open; `raw` and `info` are writable.
         let rc = unsafe { (self.lib.api().get_connection_attributes)(handle, &mut raw, &mut info) };
-        self.track(RfcError::check(rc, &info))?;
+        self.finish(RfcError::check(rc, &info))?;
         Ok(Attributes {
             dest: uc::decode(&raw.dest),
             host: uc::decode(&raw.host),
@@ -272,17 +351,18 @@ impl Connection {
         &mut self,
         name: &str,
     ) -> Result<(RfcFunctionDescHandle, Arc<FunctionDesc>), RfcError> {
-        let handle = self.live()?;
         let function = UcString::new(name)?;
+        let handle = self.begin()?;
         let mut info = RfcErrorInfo::default();
         // SAFETY: the handle is open; `function` is NUL-terminated; `info` is writable. The
         // library caches the description; it is never destroyed here.
         let desc =
             unsafe { (self.lib.api().get_function_desc)(handle, function.as_ptr(), &mut info) };
-        if desc.is_null() {
-            let error = RfcError::from_info(ReturnCode::UnknownError.raw(), &info);
-            return self.track(Err(error));
-        }
+        let found = match desc.is_null() {
+            true => Err(RfcError::from_info(ReturnCode::UnknownError.raw(), &info)),
+            false => Ok(()),
+        };
+        self.finish(found)?;
         if let Some(known) = self.descriptions.get(name) {
             return Ok((desc, known.clone()));
         }
@@ -313,16 +393,17 @@ impl Connection {
     /// Calls the function module in the system. `Ok` means the call ran; a BAPI's business
     /// errors are in its RETURN parameter.
     pub fn invoke(&mut self, function: &mut Function) -> Result<(), RfcError> {
-        let handle = self.live()?;
         if !Arc::ptr_eq(&self.lib, function.library()) {
             let message = "The function was created through another RFC library";
             return Err(RfcError::invalid_parameter(message));
         }
+        let handle = self.begin()?;
         let mut info = RfcErrorInfo::default();
         // SAFETY: the connection is open and the function container live, both of this
-        // library; `&mut` on both keeps other threads away for the call.
+        // library; `&mut` on both keeps other threads away for the call, except a
+        // canceller's `RfcCancel`, which the SDK allows meanwhile.
         let rc = unsafe { (self.lib.api().invoke)(handle, function.raw(), &mut info) };
-        self.track(RfcError::check(rc, &info))
+        self.finish(RfcError::check(rc, &info))
     }
 
     /// Logs off and closes the connection.
@@ -331,15 +412,57 @@ impl Connection {
     }
 
     fn close_handle(&mut self) -> Result<(), RfcError> {
-        let handle = std::mem::replace(&mut self.handle, std::ptr::null_mut());
+        let mut state = lock(&self.shared);
+        let handle = std::mem::replace(&mut state.handle, std::ptr::null_mut());
         if handle.is_null() {
             return Ok(());
         }
         let mut info = RfcErrorInfo::default();
-        // SAFETY: the handle was open and is forgotten before the call, so it is closed
-        // exactly once.
+        // SAFETY: the handle was open and is forgotten under the lock a cancel takes too, so
+        // it is closed exactly once.
         let rc = unsafe { (self.lib.api().close_connection)(handle, &mut info) };
         RfcError::check(rc, &info)
+    }
+}
+
+/// Breaks off a connection's call from another thread (`RfcCancel`), e.g. when it takes
+/// longer than a timeout. Cheap to clone; it does not keep the connection open.
+#[derive(Clone)]
+pub struct Canceller {
+    lib: Arc<Library>,
+    shared: SharedHandle,
+}
+
+impl fmt::Debug for Canceller {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = lock(&self.shared);
+        f.debug_struct("Canceller")
+            .field("open", &!state.handle.is_null())
+            .field("in_call", &state.in_call)
+            .finish()
+    }
+}
+
+impl Canceller {
+    /// Cancels the call in progress: the library breaks it off (it returns `RFC_CANCELED`)
+    /// and closes the connection, ending the user session and any uncommitted work in it.
+    /// `Ok(false)` when no call was in progress or the connection is closed: an idle
+    /// connection is left alone.
+    pub fn cancel(&self) -> Result<bool, RfcError> {
+        let mut state = lock(&self.shared);
+        if !state.in_call || state.handle.is_null() {
+            return Ok(false);
+        }
+        // Forgotten before the call: whatever the library answers, the handle is not used
+        // or closed again.
+        let handle = std::mem::replace(&mut state.handle, std::ptr::null_mut());
+        state.canceled = true;
+        let mut info = RfcErrorInfo::default();
+        // SAFETY: RfcCancel is meant to be called while another thread's call uses the
+        // handle. The handle is open: it is taken under the lock that closing and the end of
+        // every call hold too, and no one else can close it after this.
+        let rc = unsafe { (self.lib.api().cancel)(handle, &mut info) };
+        RfcError::check(rc, &info).map(|()| true)
     }
 }
 

@@ -44,7 +44,7 @@ pub mod loader;
 mod metadata;
 pub mod uc;
 
-pub use connection::{Attributes, Connection, ConnectionParams};
+pub use connection::{Attributes, Canceller, Connection, ConnectionParams};
 pub use container::{DataContainer, Function, Structure, Table};
 pub use error::{AbapMessage, RfcError};
 pub use ffi::{Direction, ErrorGroup, ReturnCode, RfcType};

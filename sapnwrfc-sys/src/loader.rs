@@ -149,6 +149,7 @@ sdk_functions! {
         open_connection = RfcOpenConnection(*const RfcConnectionParameter, c_uint, Info) -> Conn;
         close_connection = RfcCloseConnection(Conn, Info) -> RfcRc;
         ping = RfcPing(Conn, Info) -> RfcRc;
+        cancel = RfcCancel(Conn, Info) -> RfcRc;
         reset_server_context = RfcResetServerContext(Conn, Info) -> RfcRc;
         get_connection_attributes =
             RfcGetConnectionAttributes(Conn, *mut RfcAttributes, Info) -> RfcRc;

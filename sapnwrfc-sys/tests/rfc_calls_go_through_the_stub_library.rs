@@ -267,6 +267,40 @@ fn a_system_killed_mid_call_closes_the_connection() {
 }
 
 #[test]
+fn a_canceller_breaks_off_a_hanging_call_and_leaves_idle_connections_alone() {
+    let (library, system) = (stub_library(), TestSystem::start());
+    let mut connection = Connection::open(&library, &system.params()).unwrap();
+    let canceller = connection.canceller();
+    assert_eq!(canceller.cancel(), Ok(false), "no call in progress");
+    connection
+        .ping()
+        .expect("an idle connection is not cancelled");
+
+    let mut hang = connection.function("Z_HANG").unwrap();
+    let caller = thread::spawn(move || {
+        let outcome = connection.invoke(&mut hang);
+        (connection, outcome)
+    });
+    let _server_side = system.hung_call();
+    assert_eq!(canceller.cancel(), Ok(true));
+    let (mut connection, outcome) = caller.join().unwrap();
+
+    let error = outcome.unwrap_err();
+    assert_eq!(error.code(), ReturnCode::Canceled);
+    assert!(!connection.is_open());
+    assert_eq!(
+        canceller.cancel(),
+        Ok(false),
+        "the connection is already closed"
+    );
+    let later = connection.ping().unwrap_err();
+    assert_eq!(later.code(), ReturnCode::InvalidHandle);
+    connection
+        .close()
+        .expect("closing a cancelled connection is a no-op");
+}
+
+#[test]
 fn a_hanging_call_does_not_hold_up_other_connections() {
     let (library, system) = (stub_library(), TestSystem::start());
     let mut hanging = Connection::open(&library, &system.params()).unwrap();

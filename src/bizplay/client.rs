@@ -267,7 +267,12 @@ impl GatewayClient {
                 Attempt::Done(value) => return Ok(value.to_string()),
                 Attempt::Final(error) => return Err(error),
                 Attempt::Transient(reason) => {
-                    tracing::debug!(api, attempt, error = %reason, "bizplay call failed, will retry.");
+                    tracing::debug!(
+                        api,
+                        attempt,
+                        error = %reason,
+                        "bizplay call failed, will retry."
+                    );
                     last = reason;
                 }
             }

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use bizsap::mapping::Rules;
 use bizsap::preview::{IdocNotes, OBJ_KEY_PLACEHOLDER, Preview};
+use bizsap::sap::bapi::Sender;
 use bizsap::sap::idoc::{IdocError, IdocPartners, IdocSchema, IdocWriter};
 use clap::{Args, ValueEnum};
 
@@ -35,6 +36,8 @@ enum Format {
     Json,
     /// The ACC_DOCUMENT03 IDoc XML the HTTP target would send, every IDoc in one packet.
     IdocXml,
+    /// Per document, the BAPI and its parameters as the RFC target passes them (JSON).
+    Bapi,
 }
 
 /// Exit code when some records were held.
@@ -51,6 +54,17 @@ pub fn run(args: PreviewArgs) -> ExitCode {
     let written = match args.format {
         Format::Table => preview.write_table(&mut out),
         Format::Json => preview.write_json(&mut out),
+        Format::Bapi => match preview.write_bapi(&mut out, &Sender::default()) {
+            Ok(0) => Ok(()),
+            Ok(count) => {
+                eprintln!(
+                    "note: {count} reversals carry {OBJ_KEY_PLACEHOLDER} in OBJ_KEY_R; a delivery \
+                     puts the SAP object key of the reversed document there"
+                );
+                Ok(())
+            }
+            Err(error) => Err(error),
+        },
         Format::IdocXml => {
             let writer = IdocWriter::new(&schema, IdocPartners::default());
             match preview.write_idoc_xml(BufWriter::new(&mut out), &writer) {

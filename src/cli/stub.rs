@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 
+use bizsap::stub::sap::idoc_inbound::{IdocInbound, InboundOptions};
 use bizsap::stub::sap::{MasterData, StubOptions, StubSap, StubSapServer};
 
 #[derive(Debug, Subcommand)]
@@ -21,6 +22,11 @@ pub struct SapArgs {
     /// Address of the HTTP listener (inspection API).
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8000")]
     listen: SocketAddr,
+
+    /// Address of the RFC listener the stub libsapnwrfc connects to. 3300 is the gateway
+    /// port of system number 00, so clients can give `ashost` and `sysnr = 00`.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:3300")]
+    rfc_listen: SocketAddr,
 
     /// Master data: company codes, accounts, vendors, cost centres, tax codes, users.
     #[arg(long, value_name = "FILE")]
@@ -61,11 +67,19 @@ fn run_sap(args: SapArgs) -> anyhow::Result<()> {
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async {
-        let server = StubSapServer::start(args.listen, sap)
+        // The IDoc records live beside the ledger, so that a restart still knows which
+        // message ids it has posted.
+        let options = InboundOptions {
+            state_file: args.state.as_deref().map(InboundOptions::state_file_beside),
+            ..InboundOptions::default()
+        };
+        let idocs = IdocInbound::new(sap, options)?;
+        let server = StubSapServer::start_on(args.listen, args.rfc_listen, idocs)
             .await
-            .with_context(|| format!("cannot listen on {}", args.listen))?;
+            .with_context(|| format!("cannot listen on {} and {}", args.listen, args.rfc_listen))?;
         tracing::info!(
             addr = %server.http_addr(),
+            rfc_addr = %server.rfc_addr(),
             master_data = %args.master_data.display(),
             state = ?args.state,
             seed = args.seed,

@@ -27,7 +27,7 @@ impl Files {
     }
 
     fn parse(&self, source: &str) -> Result<Config, ConfigError> {
-        Config::parse(source, "bizsap.toml", &self.0)
+        Config::parse(source, "bizsap.toml", &self.0, Secrets::Read)
     }
 }
 
@@ -121,6 +121,20 @@ fn a_missing_secret_file_is_named_but_never_its_content() {
     let (_, key, message) = invalid(files.parse(&source));
     assert_eq!(key, "bizplay.api_key_file");
     assert!(message.contains("nope"), "{message}");
+}
+
+#[test]
+fn journal_commands_need_no_secrets() {
+    let files = Files::new("skip");
+    let source = files
+        .example()
+        .replace("api_key_file = \"api-key\"", "api_key_file = \"nope\"");
+    let config = Config::parse(&source, "bizsap.toml", &files.0, Secrets::Skip).unwrap();
+    assert_eq!(config.bizplay.api_key.expose(), "");
+    assert_eq!(
+        config.journal,
+        PathBuf::from("/var/lib/bizsap/journal.sqlite")
+    );
 }
 
 #[test]

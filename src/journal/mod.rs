@@ -34,8 +34,8 @@
 //! 2. A row enters `sending` in its own committed transaction before the request leaves, and
 //!    leaves it only with SAP's answer or with a lookup in SAP. A `sending` row found when
 //!    the bridge starts is therefore *in doubt*: the document may or may not exist in SAP.
-//!    The only safe move is to ask SAP whether a document with that key exists ([`Journal::in_doubt`]);
-//!    sending again without asking could post it twice.
+//!    The only safe move is to ask SAP whether a document with that key exists
+//!    ([`Journal::in_doubt`]); sending again without asking could post it twice.
 //! 3. At most one posting per record is live (pending, sending or posted) per revision, and a
 //!    new revision supersedes an unsent older one or schedules a reversal of a posted one.
 //! 4. Every record the bridge has seen has exactly one latest posting row, whose state says
@@ -488,6 +488,18 @@ impl Journal {
         if changed == 0 {
             return Err(self.wrong_state(posting_key, "sending")?);
         }
+        Ok(())
+    }
+
+    /// Drops a posting that was never sent because its card approval was cancelled; it ends
+    /// as skipped with `reason`.
+    pub fn cancel(&mut self, posting_key: &str, reason: &str) -> Result<(), JournalError> {
+        self.conn.execute(
+            "UPDATE postings SET state = 'skipped', reason = ?2, next_attempt = NULL,
+                 updated_at = ?3
+             WHERE posting_key = ?1 AND state IN ('pending', 'held', 'rejected', 'skipped')",
+            params![posting_key, reason, now()],
+        )?;
         Ok(())
     }
 

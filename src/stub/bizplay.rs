@@ -37,6 +37,21 @@ pub struct StubBizplayConfig {
     pub api_key: String,
 }
 
+/// Counts of what the stub gateway holds and was told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GatewaySummary {
+    pub receipts: usize,
+    /// Receipts closed with 9212.
+    pub closed: usize,
+    /// Receipts with an ERP document number from 9313.
+    pub document_numbers: usize,
+    /// Receipts with a failure registered with 9011.
+    pub failures: usize,
+    pub calls_9313: usize,
+    pub calls_9212: usize,
+    pub calls_9011: usize,
+}
+
 /// Receipts are kept as JSON objects keyed by `CARD_NO/APV_DT/SEQ`.
 #[derive(Debug, Default)]
 struct Gateway {
@@ -122,6 +137,37 @@ impl StubBizplay {
             .route("/stub/faults", post(arm_fault))
             .route("/stub/reset", post(reset))
             .with_state(self.clone())
+    }
+
+    /// What the gateway holds and was told.
+    pub fn summary(&self) -> GatewaySummary {
+        let gateway = self.lock();
+        let calls = |api: &str| {
+            gateway
+                .writebacks
+                .iter()
+                .filter(|call| call["API_ID"] == api)
+                .count()
+        };
+        GatewaySummary {
+            receipts: gateway.records.len(),
+            closed: gateway.closed.values().filter(|closed| **closed).count(),
+            document_numbers: gateway.document_numbers.len(),
+            failures: gateway.results.len(),
+            calls_9313: calls("9313"),
+            calls_9212: calls("9212"),
+            calls_9011: calls("9011"),
+        }
+    }
+
+    /// Reopens every receipt and forgets write-backs, faults and the key state.
+    pub fn reset(&self) {
+        let mut gateway = self.lock();
+        let records = std::mem::take(&mut gateway.records);
+        *gateway = Gateway {
+            records,
+            ..Gateway::default()
+        };
     }
 
     fn lock(&self) -> MutexGuard<'_, Gateway> {

@@ -76,13 +76,17 @@
 //! can ever be declared, and with it any reference other than the five predefined entities and
 //! character references; it refuses a body over its size limit and any element deeper than
 //! root / IDOC / segment / field.
+//!
+//! # Sending
+//!
+//! [`http::IdocTarget`] POSTs packets to SAP's ICF service `/sap/bc/idoc_xml` and polls each
+//! IDoc's status by message id until SAP has posted (53) or refused (51) it; its documentation
+//! says what each answer and status means for exactly-once delivery.
 
+pub mod http;
 pub mod reader;
 pub mod schema;
 pub mod writer;
-
-// TODO(#4): the HTTP target (packets POSTed to /sap/bc/idoc_xml) and the stub SAP's inbound
-// endpoint, which turns read IDocs into BAPI input, are still to be built on this module.
 
 use std::fmt;
 
@@ -90,6 +94,7 @@ use quick_xml::events::BytesRef;
 
 use crate::posting::PostingKey;
 
+pub use http::{IdocTarget, IdocTargetError};
 pub use reader::{LayoutProblem, ReadError, ReadIdoc, ReadLimits, ReadSegment, read_packet};
 pub use schema::{FieldDef, IdocSchema, SchemaError, SegmentDef};
 pub use writer::{Idoc, IdocError, IdocPartners, IdocWriter, Packet, PacketWriter, Segment};

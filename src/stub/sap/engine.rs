@@ -323,6 +323,20 @@ impl Session {
         self.closed
     }
 
+    /// Starts a fresh user context on the same logon, as `RfcResetServerContext` does:
+    /// pending work is discarded. It is no new logon, so no logon fault applies.
+    pub fn reset(&mut self) {
+        if !self.pending.is_empty() {
+            let discarded = self.pending.len();
+            tracing::debug!(
+                session = self.id,
+                discarded,
+                "Context reset; pending work discarded."
+            );
+        }
+        self.pending.clear();
+    }
+
     /// Calls one function module. Business errors are answered in RETURN; an `Err` means
     /// the call itself failed.
     pub async fn call(&mut self, call: &FunctionCall) -> Result<Parameters, CallError> {

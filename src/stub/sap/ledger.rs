@@ -313,28 +313,31 @@ impl StateFile {
 
     /// Writes the ledger atomically: temporary file, flush, rename.
     pub fn save(&self, ledger: &Ledger) -> Result<(), StateError> {
-        let temp = self.temp_path();
-        let write = || -> std::io::Result<()> {
-            let json = serde_json::to_vec_pretty(&ledger.to_snapshot())?;
-            let mut file = std::fs::File::create(&temp)?;
-            file.write_all(&json)?;
-            file.sync_all()?;
-            std::fs::rename(&temp, &self.path)
-        };
-        write().map_err(|source| {
-            let _ = std::fs::remove_file(&temp);
-            StateError::Write {
+        serde_json::to_vec_pretty(&ledger.to_snapshot())
+            .map_err(std::io::Error::from)
+            .and_then(|json| write_atomically(&self.path, &json))
+            .map_err(|source| StateError::Write {
                 path: self.path.clone(),
                 source,
-            }
-        })
+            })
     }
+}
 
-    fn temp_path(&self) -> PathBuf {
-        let mut name = self.path.file_name().unwrap_or_default().to_owned();
-        name.push(".tmp");
-        self.path.with_file_name(name)
-    }
+/// Replaces `path` with `contents` so that a crash leaves the old or the new file, never half
+/// of one: written to `<path>.tmp` beside it, flushed to disk, then renamed over `path`.
+pub(crate) fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    let mut name = path.file_name().unwrap_or_default().to_owned();
+    name.push(".tmp");
+    let temp = path.with_file_name(name);
+    let write = || -> std::io::Result<()> {
+        let mut file = std::fs::File::create(&temp)?;
+        file.write_all(contents)?;
+        file.sync_all()?;
+        std::fs::rename(&temp, path)
+    };
+    write().inspect_err(|_| {
+        let _ = std::fs::remove_file(&temp);
+    })
 }
 
 #[cfg(test)]
@@ -463,7 +466,7 @@ pub(crate) mod tests {
         assert!(loaded.find("BKPFF", "010000000110002026").is_some());
         let next = loaded.next_number(&company(100_000_001), 2026);
         assert_eq!(next.as_deref(), Some("0100000002"));
-        assert!(!file.temp_path().exists());
+        assert!(!dir.join("ledger.json.tmp").exists());
 
         std::fs::write(file.path(), "{").unwrap();
         assert!(matches!(file.load(), Err(StateError::Corrupt { .. })));

@@ -6,6 +6,7 @@
 //! * [`metadata`] and [`messages`]: the interfaces served and the messages answered;
 //! * [`faults`]: injected latency, refusals, lost replies and lock errors;
 //! * [`server`]: the HTTP side with the inspection API, startable in-process.
+//! * [`rfc_server`]: the RFC side, which the stub `libsapnwrfc` talks to.
 //!
 //! Transports reach the engine through the generic [`FunctionCall`] shape, one [`Session`]
 //! per connection:
@@ -25,12 +26,14 @@
 pub mod call;
 pub mod engine;
 pub mod faults;
+pub mod idoc_inbound;
 pub mod ledger;
 pub mod master_data;
 pub mod messages;
 pub mod metadata;
 mod posting;
 mod read_table;
+pub mod rfc_server;
 pub mod server;
 
 pub use call::{FunctionCall, Parameters, Structure, Table, Value, structure};

@@ -5,18 +5,26 @@
 //! | --- | --- |
 //! | `GET /stub/documents` | committed documents with their items |
 //! | `GET /stub/totals` | document count and balances per account and vendor |
-//! | `POST /stub/reset` | empties the ledger and disarms every fault |
+//! | `POST /stub/reset` | empties the ledger and the IDocs, and disarms every fault |
 //! | `GET /stub/faults` | armed faults and the seed |
 //! | `POST /stub/faults` | arms one fault rule or an array of them |
 //! | `DELETE /stub/faults` | disarms every fault |
 //! | `POST /stub/calls` | runs function calls in one session, for trying the stub by hand |
+//! | `POST /sap/bc/idoc_xml` | the IDoc XML inbound ([`idoc_inbound`]) |
+//! | `GET /stub/idocs`, `/stub/idocs/{docnum}`, `/stub/idocs/by-message-id/{id}` | IDoc status |
 //!
-//! Nothing here needs authentication except `/stub/calls`, which logs on like a transport.
+//! Nothing under `/stub` needs authentication except `/stub/calls`, which logs on like a
+//! transport; the IDoc inbound logs on as SAP's ICF service does.
+//!
+//! Beside the HTTP listener, [`StubSapServer`] runs the RFC listener ([`rfc_server`]) on a
+//! port of its own, as an SAP gateway listens apart from the ICM.
+//!
+//! [`rfc_server`]: super::rfc_server
 
 use std::io;
 use std::net::SocketAddr;
 
-use axum::extract::State;
+use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -26,12 +34,23 @@ use serde::{Deserialize, Serialize};
 use super::call::{FunctionCall, Parameters};
 use super::engine::{Logon, LogonError, StubSap};
 use super::faults::FaultRule;
+use super::idoc_inbound::{self, IdocInbound};
 use super::master_data::UserKind;
+use super::rfc_server::RfcListener;
 use crate::stub::serve::Served;
 
-/// The HTTP application: the inspection API under `/stub`.
+/// The HTTP application: the inspection API under `/stub` and the IDoc XML inbound, which
+/// keeps its IDocs in memory.
 pub fn router(sap: StubSap) -> Router {
-    // TODO(#4): mount the IDoc XML inbound (`/sap/bc/idoc_xml`) here.
+    router_with(IdocInbound::in_memory(sap))
+}
+
+/// The HTTP application with an inbound set up by the caller (body limit, state file).
+pub fn router_with(idocs: IdocInbound) -> Router {
+    let state = ServerState {
+        sap: idocs.sap().clone(),
+        idocs: idocs.clone(),
+    };
     Router::new()
         .route("/stub/documents", get(documents))
         .route("/stub/totals", get(totals))
@@ -41,7 +60,20 @@ pub fn router(sap: StubSap) -> Router {
             get(faults).post(arm_faults).delete(disarm_faults),
         )
         .route("/stub/calls", post(calls))
-        .with_state(sap)
+        .merge(idoc_inbound::routes(idocs))
+        .with_state(state)
+}
+
+#[derive(Clone)]
+struct ServerState {
+    sap: StubSap,
+    idocs: IdocInbound,
+}
+
+impl FromRef<ServerState> for StubSap {
+    fn from_ref(state: &ServerState) -> Self {
+        state.sap.clone()
+    }
 }
 
 /// A running stub SAP server. Dropping it stops the listeners too; [`shutdown`] also waits
@@ -50,18 +82,44 @@ pub fn router(sap: StubSap) -> Router {
 /// [`shutdown`]: StubSapServer::shutdown
 pub struct StubSapServer {
     sap: StubSap,
+    idocs: IdocInbound,
     http: Served,
+    rfc: RfcListener,
 }
 
 impl StubSapServer {
-    /// Binds `listen` and serves until shut down.
+    /// Binds `listen` for HTTP and a free port on the same interface for RFC, and serves
+    /// until shut down; IDocs are kept in memory.
     pub async fn start(listen: SocketAddr, sap: StubSap) -> io::Result<Self> {
-        let http = Served::start(listen, router(sap.clone())).await?;
-        // TODO(#5): start the RFC listener beside the HTTP one, on its own port.
-        Ok(Self { sap, http })
+        Self::start_with(listen, IdocInbound::in_memory(sap)).await
     }
 
-    /// Binds a free port on the loopback interface, for tests.
+    /// Binds `listen` for HTTP and a free port on the same interface for RFC, and serves
+    /// until shut down, with an inbound set up by the caller.
+    pub async fn start_with(listen: SocketAddr, idocs: IdocInbound) -> io::Result<Self> {
+        let rfc_listen = SocketAddr::new(listen.ip(), 0);
+        Self::start_on(listen, rfc_listen, idocs).await
+    }
+
+    /// Binds `listen` for HTTP and `rfc_listen` for RFC (a gateway's port is 33NN for
+    /// system number NN), and serves until shut down.
+    pub async fn start_on(
+        listen: SocketAddr,
+        rfc_listen: SocketAddr,
+        idocs: IdocInbound,
+    ) -> io::Result<Self> {
+        let sap = idocs.sap().clone();
+        let http = Served::start(listen, router_with(idocs.clone())).await?;
+        let rfc = RfcListener::start(rfc_listen, sap.clone()).await?;
+        Ok(Self {
+            sap,
+            idocs,
+            http,
+            rfc,
+        })
+    }
+
+    /// Binds free ports on the loopback interface for both listeners, for tests.
     pub async fn start_local(sap: StubSap) -> io::Result<Self> {
         Self::start(SocketAddr::from(([127, 0, 0, 1], 0)), sap).await
     }
@@ -71,13 +129,26 @@ impl StubSapServer {
         self.http.addr()
     }
 
+    /// Address of the RFC listener, which the stub `libsapnwrfc` reaches with `ashost` and
+    /// `sysnr` (port 33NN) or a numeric `gwserv`.
+    pub fn rfc_addr(&self) -> SocketAddr {
+        self.rfc.addr()
+    }
+
     pub fn sap(&self) -> &StubSap {
         &self.sap
     }
 
+    /// The IDoc XML inbound and the IDocs it has received.
+    pub fn idocs(&self) -> &IdocInbound {
+        &self.idocs
+    }
+
     /// Stops accepting, lets open requests finish, and waits for the listeners.
     pub async fn shutdown(self) -> io::Result<()> {
-        self.http.shutdown().await
+        // RFC connections are dropped, as when a system goes down: their pending work is lost.
+        let rfc = self.rfc.shutdown().await;
+        self.http.shutdown().await.and(rfc)
     }
 }
 
@@ -95,8 +166,11 @@ async fn totals(State(sap): State<StubSap>) -> Response {
     Json(sap.totals()).into_response()
 }
 
-async fn reset(State(sap): State<StubSap>) -> Response {
-    match sap.reset() {
+async fn reset(State(state): State<ServerState>) -> Response {
+    if let Err(err) = state.sap.reset() {
+        return error(StatusCode::INTERNAL_SERVER_ERROR, err);
+    }
+    match state.idocs.reset() {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(err) => error(StatusCode::INTERNAL_SERVER_ERROR, err),
     }
