@@ -1,7 +1,10 @@
 //! Command-line glue: argument parsing, logging set-up and exit codes.
 
+mod demo;
 mod preview;
+mod status;
 mod stub;
+mod sync;
 
 use std::process::ExitCode;
 
@@ -17,11 +20,25 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the example month through both transports against stub bizplay and stub SAP.
+    Demo(demo::DemoArgs),
     /// Show what would be posted for a bizplay response, without sending anything.
     ///
     /// Exit codes: 0 every record mapped or skipped, 3 some records held, 2 bad arguments,
     /// rules or input.
     Preview(preview::PreviewArgs),
+    /// One pass: pull from bizplay, post to SAP exactly once, write the outcome back.
+    ///
+    /// Exit codes: 0 everything delivered, 3 records need a person (see `bizsap status`),
+    /// 4 documents wait for the next run, 1 the pass stopped, 2 bad arguments or configuration.
+    Sync(sync::SyncArgs),
+    /// Sync on the configured schedule until SIGTERM or Ctrl-C, which finish the documents in
+    /// flight and then stop.
+    Run(sync::SyncArgs),
+    /// Count documents by state and list the held and rejected ones with their reasons.
+    Status(status::StatusArgs),
+    /// Send rejected documents again, with the same keys, once the cause is fixed.
+    Retry(status::RetryArgs),
     /// Run a stub backend (SAP) for tests and demonstrations.
     #[command(subcommand)]
     Stub(stub::StubCommand),
@@ -39,17 +56,27 @@ pub fn main() -> ExitCode {
             };
         }
     };
-    init_logging();
+    // The demo's story is its own output; the stubs' lifecycle lines would only interrupt it.
+    init_logging(if matches!(cli.command, Command::Demo(_)) {
+        "warn"
+    } else {
+        "info"
+    });
     match cli.command {
+        Command::Demo(args) => demo::demo(args),
         Command::Preview(args) => preview::run(args),
+        Command::Sync(args) => sync::sync(args),
+        Command::Run(args) => sync::run(args),
+        Command::Status(args) => status::status(args),
+        Command::Retry(args) => status::retry(args),
         Command::Stub(command) => stub::run(command),
     }
 }
 
-fn init_logging() {
+fn init_logging(default: &str) {
     use tracing_subscriber::EnvFilter;
 
-    let filter = EnvFilter::try_from_env("BIZSAP_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = EnvFilter::try_from_env("BIZSAP_LOG").unwrap_or_else(|_| EnvFilter::new(default));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

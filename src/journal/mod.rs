@@ -357,9 +357,10 @@ impl Journal {
         let tx = self.conn.transaction()?;
         for plan in plans {
             let (record_key, revision) = plan_record(plan);
+            // A reversal planned for the old revision must survive the new revision's plan.
             tx.execute(
                 "UPDATE postings SET state = 'superseded', updated_at = ?3
-                 WHERE record_key = ?1 AND revision < ?2
+                 WHERE record_key = ?1 AND revision < ?2 AND kind IS NOT 'REVERSAL'
                    AND state IN ('pending', 'held', 'skipped', 'rejected')",
                 params![record_key, revision, now],
             )?;

@@ -367,3 +367,35 @@ fn the_file_is_in_wal_mode_with_full_sync() {
     assert_eq!(mode, "wal");
     assert_eq!(sync, 2, "FULL");
 }
+
+#[test]
+fn a_reversal_of_the_old_revision_survives_the_new_revisions_plan() {
+    let dir = TempDir::new("revision-reversal");
+    let mut journal = dir.journal();
+    let first = posting("1", 11000, 1);
+    journal.plan(&[Plan::Post(first.clone())]).unwrap();
+    journal.mark_sending(first.key.as_str()).unwrap();
+    journal
+        .mark_posted(first.key.as_str(), "010000000110002026", "")
+        .unwrap();
+
+    let reversal = reversal_of(&first);
+    let second = posting("1", 22000, 2);
+    let original = first.key.to_string();
+    journal
+        .plan(&[
+            Plan::Reverse {
+                reversal: reversal.clone(),
+                original,
+            },
+            Plan::Post(second.clone()),
+        ])
+        .unwrap();
+    let due: Vec<String> = journal
+        .due(Timestamp::now(), 10)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.posting_key)
+        .collect();
+    assert_eq!(due, [reversal.key.to_string(), second.key.to_string()]);
+}

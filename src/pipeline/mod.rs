@@ -27,6 +27,7 @@
 //! error — credentials bizplay or SAP refuse — stops the pass, because nothing else could
 //! succeed until a person acts.
 
+mod bridge;
 mod target;
 
 use std::collections::{BTreeMap, HashMap};
@@ -36,6 +37,7 @@ use std::time::Duration;
 
 use jiff::{Timestamp, ToSpan, ZonedDateTime};
 
+pub use bridge::{Bridge, BridgeError, PassError};
 pub use target::{Delivery, SendOutcome, Target};
 
 use crate::bizplay::client::{GatewayClient, GatewayError, ReceiptId, Window};

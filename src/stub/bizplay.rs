@@ -12,7 +12,7 @@
 //! | `GET /stub/writebacks` | every write-back call in order |
 //! | `POST /stub/records` | adds records, or replaces those with the same key (a changed receipt) |
 //! | `POST /stub/api-key` | `{"state": "expired"}` (or `active`, `suspended`) |
-//! | `POST /stub/faults` | `{"kind": "http_503" \| "server_error" \| "latency", "times": N, "ms": M}` |
+//! | `POST /stub/faults` | `{"kind": K, "times": N, "ms": M}`; K: `http_503`, `server_error`, `latency` |
 //! | `POST /stub/reset` | reopens every receipt, forgets write-backs and faults |
 //!
 //! The NEXT_KEY is the sort key (LST_MOD_DT, SEQ) of the last record on the page, not an
@@ -158,6 +158,29 @@ impl StubBizplay {
             calls_9212: calls("9212"),
             calls_9011: calls("9011"),
         }
+    }
+
+    /// Adds receipts, or replaces those with the same key. A changed receipt is open again,
+    /// as in bizplay, where editing a closed receipt means reopening it first.
+    pub fn upsert(&self, records: Vec<Value>) {
+        let mut gateway = self.lock();
+        for record in records {
+            let key = key_of(&record);
+            gateway.closed.remove(&key);
+            match gateway
+                .records
+                .iter_mut()
+                .find(|existing| key_of(existing) == key)
+            {
+                Some(existing) => *existing = record,
+                None => gateway.records.push(record),
+            }
+        }
+    }
+
+    /// Lets the API key expire, so that every call answers WAUT0004.
+    pub fn expire_api_key(&self) {
+        self.lock().key_state = KeyState::Expired;
     }
 
     /// Reopens every receipt and forgets write-backs, faults and the key state.
