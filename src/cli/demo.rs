@@ -89,7 +89,8 @@ async fn run(args: DemoArgs) -> anyhow::Result<bool> {
         landscape.bizplay.reset();
         let journal = dir.0.join(format!("journal-{}.sqlite", name(transport)));
         let config = landscape.config(transport, &journal, &rules, LOOKBACK_DAYS)?;
-        let bridge = Bridge::new(config)?;
+        let mut bridge = Bridge::new(config)?;
+        bridge.progress = false;
         all_good &= run_transport(&landscape, &bridge, transport).await?;
     }
     landscape.shutdown().await?;

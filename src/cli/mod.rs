@@ -39,7 +39,7 @@ enum Command {
     Status(status::StatusArgs),
     /// Send rejected documents again, with the same keys, once the cause is fixed.
     Retry(status::RetryArgs),
-    /// Run a stub backend (SAP) for tests and demonstrations.
+    /// Run a stub backend (SAP or bizplay) for tests and demonstrations.
     #[command(subcommand)]
     Stub(stub::StubCommand),
 }

@@ -7,14 +7,43 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 
+use bizsap::stub::bizplay::{StubBizplay, StubBizplayConfig};
 use bizsap::stub::sap::idoc_inbound::{IdocInbound, InboundOptions};
 use bizsap::stub::sap::{MasterData, StubOptions, StubSap, StubSapServer};
+use bizsap::stub::serve::Served;
 
 #[derive(Debug, Subcommand)]
 pub enum StubCommand {
     /// Run the stub SAP system: FI posting checks, commit semantics, faults and an inspection
     /// API over HTTP.
     Sap(SapArgs),
+    /// Run the stub bizplay gateway: 0411A from a file, write-backs recorded, faults and an
+    /// inspection API.
+    Bizplay(BizplayArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BizplayArgs {
+    /// Address of the HTTP listener (`/gateway.do` and `/stub/...`).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8100")]
+    listen: SocketAddr,
+
+    /// The receipts to serve: a 0411A response body (JSON with RES_DATA).
+    #[arg(long, value_name = "FILE")]
+    data: PathBuf,
+
+    /// The one customer's ORG_CD, which is also its BIZ_NO.
+    #[arg(long, value_name = "CODE", default_value = "2148612345")]
+    org_cd: String,
+
+    /// The API key the stub accepts; a test value, taken from this environment variable.
+    #[arg(
+        long,
+        value_name = "KEY",
+        env = "BIZSAP_STUB_BIZPLAY_API_KEY",
+        default_value = "stub-api-key"
+    )]
+    api_key: String,
 }
 
 #[derive(Debug, Args)]
@@ -44,6 +73,7 @@ pub struct SapArgs {
 pub fn run(command: StubCommand) -> ExitCode {
     let result = match command {
         StubCommand::Sap(args) => run_sap(args),
+        StubCommand::Bizplay(args) => run_bizplay(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -89,6 +119,39 @@ fn run_sap(args: SapArgs) -> anyhow::Result<()> {
         shutdown_signal().await?;
         tracing::info!("Stub SAP stopping.");
         server.shutdown().await.context("stub SAP server failed")
+    })
+}
+
+fn run_bizplay(args: BizplayArgs) -> anyhow::Result<()> {
+    let body = std::fs::read_to_string(&args.data)
+        .with_context(|| format!("cannot read {}", args.data.display()))?;
+    let config = StubBizplayConfig {
+        org_cd: args.org_cd.clone(),
+        api_key: args.api_key,
+    };
+    let stub = StubBizplay::from_response(config, &body)
+        .map_err(|error| anyhow::anyhow!("{}: {error}", args.data.display()))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let served = Served::start(args.listen, stub.router())
+            .await
+            .with_context(|| format!("cannot listen on {}", args.listen))?;
+        tracing::info!(
+            addr = %served.addr(),
+            data = %args.data.display(),
+            receipts = stub.summary().receipts,
+            org_cd = args.org_cd,
+            "Stub bizplay gateway listening."
+        );
+        shutdown_signal().await?;
+        tracing::info!("Stub bizplay gateway stopping.");
+        served
+            .shutdown()
+            .await
+            .context("stub bizplay gateway failed")
     })
 }
 

@@ -16,6 +16,9 @@ pub struct Bridge {
     pub rules: Rules,
     pub bizplay: GatewayClient,
     pub target: SapTarget,
+    /// Draw a progress line while delivering; on by default when standard error is a
+    /// terminal.
+    pub progress: bool,
 }
 
 /// A bridge that cannot be built from its configuration.
@@ -48,11 +51,13 @@ impl Bridge {
             retry: RetryPolicy::default(),
         })?;
         let target = SapTarget::new(&config.target, Sender::default())?;
+        let progress = super::progress_wanted();
         Ok(Bridge {
             config,
             rules,
             bizplay,
             target,
+            progress,
         })
     }
 
@@ -68,7 +73,7 @@ impl Bridge {
             concurrency,
             max_attempts: self.config.delivery.max_attempts,
             retry_delay: self.config.delivery.retry_delay,
-            progress: super::progress_wanted(),
+            progress: self.progress,
         }
     }
 

@@ -12,8 +12,10 @@
 //! | `GET /stub/writebacks` | every write-back call in order |
 //! | `POST /stub/records` | adds records, or replaces those with the same key (a changed receipt) |
 //! | `POST /stub/api-key` | `{"state": "expired"}` (or `active`, `suspended`) |
-//! | `POST /stub/faults` | `{"kind": K, "times": N, "ms": M}`; K: `http_503`, `server_error`, `latency` |
+//! | `POST /stub/faults` | `{"kind": K, "times": N, "ms": M}` (K below) |
 //! | `POST /stub/reset` | reopens every receipt, forgets write-backs and faults |
+//!
+//! Fault kinds: `http_503` (no gateway answer), `server_error` (WERR0005), `latency`.
 //!
 //! The NEXT_KEY is the sort key (LST_MOD_DT, SEQ) of the last record on the page, not an
 //! offset, so closing receipts between two pages moves nothing.
