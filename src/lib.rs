@@ -17,4 +17,6 @@ pub mod preview;
 pub mod sap;
 pub mod schedule;
 pub mod secret;
+pub mod serve;
+pub mod server;
 pub mod stub;

@@ -8,8 +8,8 @@ use bizsap::bizplay::client::{
 };
 use bizsap::net::HttpSettings;
 use bizsap::secret::Secret;
+use bizsap::serve::Served;
 use bizsap::stub::bizplay::{StubBizplay, StubBizplayConfig};
-use bizsap::stub::serve::Served;
 use serde_json::Value;
 
 const ORG: &str = "2148612345";

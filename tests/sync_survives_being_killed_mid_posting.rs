@@ -8,60 +8,9 @@ mod sync_support;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use bizsap::stub::landscape::{API_KEY, Landscape, PASSWORD, RFC_USER, stub_library};
+use bizsap::stub::landscape::Landscape;
 use bizsap::stub::sap::faults::{FaultKind, FaultRule};
-use sync_support::{TempDir, booked, documents_per_reference, example_total};
-
-/// A configuration file for the landscape, its secrets in files beside it.
-fn write_config(landscape: &Landscape, dir: &TempDir) -> std::path::PathBuf {
-    std::fs::write(dir.0.join("api-key"), API_KEY).unwrap();
-    std::fs::write(dir.0.join("password"), PASSWORD).unwrap();
-    // The window must reach back to the example month whatever the date today.
-    let today = jiff::ZonedDateTime::now().date();
-    let lookback = (today - jiff::civil::date(2026, 11, 1)).get_days() + 1;
-    let rfc = landscape.sap.rfc_addr();
-    let config = format!(
-        r#"
-[bizplay]
-url = "{url}"
-org_cd = "2148612345"
-api_key_file = "api-key"
-
-[sap.rfc]
-library_dir = "{library}"
-password_file = "password"
-connections = 4
-call_timeout_secs = 30
-
-[sap.rfc.parameters]
-ashost = "{host}"
-gwserv = "{port}"
-client = "100"
-user = "{RFC_USER}"
-lang = "EN"
-
-[journal]
-path = "journal.sqlite"
-
-[schedule]
-lookback_days = {lookback}
-
-[rules]
-path = "rules.toml"
-
-[delivery]
-concurrency = 4
-retry_delay_secs = 0
-"#,
-        url = landscape.bizplay_url(),
-        library = stub_library().unwrap().display(),
-        host = rfc.ip(),
-        port = rfc.port(),
-    );
-    let path = dir.0.join("bizsap.toml");
-    std::fs::write(&path, config).unwrap();
-    path
-}
+use sync_support::{TempDir, booked, documents_per_reference, example_total, write_config};
 
 fn sync(config: &std::path::Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_bizsap"));
@@ -77,7 +26,7 @@ fn sync(config: &std::path::Path) -> Command {
 async fn a_killed_sync_started_again_posts_every_receipt_exactly_once() {
     let landscape = Landscape::start().await.unwrap();
     let dir = TempDir::new("killed");
-    let config = write_config(&landscape, &dir);
+    let config = write_config(&landscape, &dir, "");
     // Slow SAP down so that the kill lands in the middle of the month.
     let slow = FaultRule::probability(FaultKind::Latency { millis: 15 }, 1.0);
     landscape.sap.sap().arm_fault(slow).unwrap();

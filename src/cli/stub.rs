@@ -7,10 +7,10 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 
+use bizsap::serve::Served;
 use bizsap::stub::bizplay::{StubBizplay, StubBizplayConfig};
 use bizsap::stub::sap::idoc_inbound::{IdocInbound, InboundOptions};
 use bizsap::stub::sap::{MasterData, StubOptions, StubSap, StubSapServer};
-use bizsap::stub::serve::Served;
 
 #[derive(Debug, Subcommand)]
 pub enum StubCommand {

@@ -11,6 +11,8 @@ use std::process::ExitCode;
 use bizsap::config::{Config, Secrets};
 use bizsap::pipeline::{self, Bridge, SyncReport};
 use bizsap::schedule::Cron;
+use bizsap::serve::Served;
+use bizsap::server::{LastPass, Monitor};
 use clap::Args;
 
 #[derive(Debug, Args)]
@@ -94,15 +96,33 @@ pub fn run(args: SyncArgs) -> ExitCode {
         Ok(runtime) => runtime,
         Err(error) => return super::fail(&error.into()),
     };
-    let bridge = match Config::load(&args.config, Secrets::Read)
+    let mut bridge = match Config::load(&args.config, Secrets::Read)
         .map_err(anyhow::Error::from)
         .and_then(|config| Ok(Bridge::new(config)?))
     {
         Ok(bridge) => bridge,
         Err(error) => return super::fail(&error),
     };
+    // A service's standard error goes to a log, where a progress line is noise.
+    bridge.progress = false;
     let cron = Cron::parse(&bridge.config.schedule.cron).expect("checked when the config was read");
+    let monitor = Monitor::new(bridge.config.journal.clone());
     runtime.block_on(async move {
+        let _served = match bridge.config.server.listen {
+            Some(listen) => match Served::start(listen, monitor.router()).await {
+                Ok(served) => {
+                    tracing::info!(addr = %served.addr(), "Serving health, metrics and status.");
+                    Some(served)
+                }
+                Err(error) => {
+                    return super::fail(
+                        &anyhow::Error::from(error)
+                            .context(format!("cannot listen on {listen} ([server] listen)")),
+                    );
+                }
+            },
+            None => None,
+        };
         // One signal ends both the pass in progress and the wait for the next one.
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         tokio::spawn(async move {
@@ -117,7 +137,13 @@ pub fn run(args: SyncArgs) -> ExitCode {
         };
         tracing::info!(schedule = %bridge.config.schedule.cron, "bizsap run started.");
         loop {
-            match bridge.pass(pipeline::today(), stopped()).await {
+            let outcome = bridge.pass(pipeline::today(), stopped()).await;
+            monitor.record(LastPass {
+                finished: jiff::Timestamp::now(),
+                error: outcome.as_ref().err().map(|error| format!("{error:#}")),
+                report: outcome.as_ref().ok().cloned(),
+            });
+            match outcome {
                 Ok(report) => tracing::info!(summary = summary(&report), "Sync finished."),
                 Err(error) => {
                     // A refused credential will not heal by itself, but the service keeps its

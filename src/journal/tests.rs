@@ -399,3 +399,19 @@ fn a_reversal_of_the_old_revision_survives_the_new_revisions_plan() {
         .collect();
     assert_eq!(due, [reversal.key.to_string(), second.key.to_string()]);
 }
+
+#[test]
+fn processes_opening_a_new_journal_at_once_create_it_once() {
+    let dir = TempDir::new("concurrent-open");
+    let path = dir.0.join("journal.sqlite");
+    let openers: Vec<_> = (0..8)
+        .map(|_| {
+            let path = path.clone();
+            std::thread::spawn(move || Journal::open(&path).map(|_| ()))
+        })
+        .collect();
+    for opener in openers {
+        opener.join().unwrap().unwrap();
+    }
+    assert_eq!(Journal::open(&path).unwrap().counts().unwrap(), []);
+}

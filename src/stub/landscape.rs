@@ -10,13 +10,13 @@ use std::time::Duration;
 
 use super::bizplay::{StubBizplay, StubBizplayConfig};
 use super::sap::{MasterData, StubOptions, StubSap, StubSapServer};
-use super::serve::Served;
 use crate::config::{
     BizplayConfig, Config, DeliveryConfig, IdocConfig, RfcConfig, ScheduleConfig, ServerConfig,
     TargetConfig,
 };
 use crate::net::HttpSettings;
 use crate::secret::Secret;
+use crate::serve::Served;
 
 /// The bundled example month, a 0411A response body.
 pub const EXAMPLE_RECEIPTS: &str = include_str!("../../examples/bizplay-0411A.json");

@@ -3,4 +3,3 @@
 pub mod bizplay;
 pub mod landscape;
 pub mod sap;
-pub mod serve;

@@ -8,7 +8,10 @@ use std::path::{Path, PathBuf};
 
 use bizsap::bizplay::parse_0411a;
 use bizsap::pipeline::Bridge;
-use bizsap::stub::landscape::{EXAMPLE_RECEIPTS, EXAMPLE_RULES, Landscape, Transport};
+use bizsap::stub::landscape::{
+    API_KEY, EXAMPLE_RECEIPTS, EXAMPLE_RULES, Landscape, PASSWORD, RFC_USER, Transport,
+    stub_library,
+};
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 
@@ -99,4 +102,57 @@ pub fn documents_per_reference(landscape: &Landscape) -> BTreeMap<String, usize>
 
 pub fn path(dir: &Path, name: &str) -> PathBuf {
     dir.join(name)
+}
+
+/// A configuration file for the landscape over RFC, its secrets in files beside it, with
+/// `extra` TOML at its end. Its schedule runs once a year, so `run` syncs at start only.
+pub fn write_config(landscape: &Landscape, dir: &TempDir, extra: &str) -> PathBuf {
+    std::fs::write(dir.0.join("api-key"), API_KEY).unwrap();
+    std::fs::write(dir.0.join("password"), PASSWORD).unwrap();
+    // The window must reach back to the example month whatever the date today.
+    let today = jiff::ZonedDateTime::now().date();
+    let lookback = (today - jiff::civil::date(2026, 11, 1)).get_days() + 1;
+    let rfc = landscape.sap.rfc_addr();
+    let config = format!(
+        r#"
+[bizplay]
+url = "{url}"
+org_cd = "2148612345"
+api_key_file = "api-key"
+
+[sap.rfc]
+library_dir = "{library}"
+password_file = "password"
+connections = 4
+call_timeout_secs = 30
+
+[sap.rfc.parameters]
+ashost = "{host}"
+gwserv = "{port}"
+client = "100"
+user = "{RFC_USER}"
+lang = "EN"
+
+[journal]
+path = "journal.sqlite"
+
+[schedule]
+cron = "0 3 1 1 *"
+lookback_days = {lookback}
+
+[rules]
+path = "rules.toml"
+
+[delivery]
+concurrency = 4
+retry_delay_secs = 0
+"#,
+        url = landscape.bizplay_url(),
+        library = stub_library().unwrap().display(),
+        host = rfc.ip(),
+        port = rfc.port(),
+    );
+    let path = dir.0.join("bizsap.toml");
+    std::fs::write(&path, format!("{config}{extra}")).unwrap();
+    path
 }

@@ -37,7 +37,7 @@ use super::faults::FaultRule;
 use super::idoc_inbound::{self, IdocInbound};
 use super::master_data::UserKind;
 use super::rfc_server::RfcListener;
-use crate::stub::serve::Served;
+use crate::serve::Served;
 
 /// The HTTP application: the inspection API under `/stub` and the IDoc XML inbound, which
 /// keeps its IDocs in memory.

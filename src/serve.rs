@@ -1,4 +1,4 @@
-//! Serving a stub's HTTP application on a socket, from the command line or inside a test.
+//! Serving an HTTP application on a socket: the stubs, and the monitoring of `bizsap run`.
 
 use std::io;
 use std::net::SocketAddr;
