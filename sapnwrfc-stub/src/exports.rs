@@ -140,7 +140,7 @@ fn direction_of(value: Direction) -> i32 {
 /// # Safety
 ///
 /// `info` is NULL or points to a writable `RFC_ERROR_INFO`.
-unsafe fn report(info: *mut RfcErrorInfo, failure: Option<&Failure>) -> RfcRc {
+pub(crate) unsafe fn report(info: *mut RfcErrorInfo, failure: Option<&Failure>) -> RfcRc {
     let code = failure.map_or(rc::OK, |failure| failure.code);
     if info.is_null() {
         return code;
@@ -168,7 +168,7 @@ unsafe fn report(info: *mut RfcErrorInfo, failure: Option<&Failure>) -> RfcRc {
     code
 }
 
-fn guarded<T>(body: impl FnOnce() -> Result<T, Failure>) -> Result<T, Failure> {
+pub(crate) fn guarded<T>(body: impl FnOnce() -> Result<T, Failure>) -> Result<T, Failure> {
     catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|panic| {
         let reason = panic
             .downcast_ref::<&str>()
@@ -189,7 +189,10 @@ fn guarded<T>(body: impl FnOnce() -> Result<T, Failure>) -> Result<T, Failure> {
 /// # Safety
 ///
 /// As [`report`].
-unsafe fn call(info: *mut RfcErrorInfo, body: impl FnOnce() -> Result<(), Failure>) -> RfcRc {
+pub(crate) unsafe fn call(
+    info: *mut RfcErrorInfo,
+    body: impl FnOnce() -> Result<(), Failure>,
+) -> RfcRc {
     let result = guarded(body);
     // SAFETY: forwarded from the caller.
     unsafe { report(info, result.as_ref().err()) }
@@ -200,7 +203,7 @@ unsafe fn call(info: *mut RfcErrorInfo, body: impl FnOnce() -> Result<(), Failur
 /// # Safety
 ///
 /// As [`report`].
-unsafe fn call_for_handle(
+pub(crate) unsafe fn call_for_handle(
     info: *mut RfcErrorInfo,
     body: impl FnOnce() -> Result<usize, Failure>,
 ) -> Handle {
@@ -215,7 +218,7 @@ unsafe fn call_for_handle(
 /// # Safety
 ///
 /// `target` is NULL or valid for writes of a `T`.
-unsafe fn put<T>(target: *mut T, value: T) -> Result<(), Failure> {
+pub(crate) unsafe fn put<T>(target: *mut T, value: T) -> Result<(), Failure> {
     if target.is_null() {
         return Err(invalid_parameter("An output parameter is NULL"));
     }
@@ -229,7 +232,7 @@ unsafe fn put<T>(target: *mut T, value: T) -> Result<(), Failure> {
 /// # Safety
 ///
 /// As [`uc::read_terminated`].
-unsafe fn name_arg(name: *const SapUc) -> Result<String, Failure> {
+pub(crate) unsafe fn name_arg(name: *const SapUc) -> Result<String, Failure> {
     // SAFETY: forwarded from the caller.
     let name = unsafe { uc::read_terminated(name) };
     name.ok_or_else(|| invalid_parameter("A name is NULL or not NUL-terminated"))
@@ -266,7 +269,7 @@ fn too_small(needed: usize) -> Failure {
     Failure::external(rc::BUFFER_TOO_SMALL, "RFC_BUFFER_TOO_SMALL", message)
 }
 
-fn connection_of(conn: Handle) -> Result<Arc<Connection>, Failure> {
+pub(crate) fn connection_of(conn: Handle) -> Result<Arc<Connection>, Failure> {
     state::lock().connection(id(conn))
 }
 
@@ -609,6 +612,30 @@ pub unsafe extern "system" fn RfcGetCachedFunctionDesc(
                     let message = format!("No cached description of {name} for system {system_id}");
                     Failure::external(rc::NOT_FOUND, "RFC_NOT_FOUND", message)
                 })
+        })
+    }
+}
+
+/// The description a function container was created from.
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn RfcDescribeFunction(
+    function: Handle,
+    info: *mut RfcErrorInfo,
+) -> Handle {
+    // SAFETY: the SDK's contract; see the module documentation.
+    unsafe {
+        call_for_handle(info, || {
+            let state = state::lock();
+            let Some(state::Node::Function { desc, .. }) = state.nodes.get(&id(function)) else {
+                return Err(state::invalid_handle("function"));
+            };
+            let found = state
+                .functions
+                .iter()
+                .find(|(_, known)| Arc::ptr_eq(known, desc));
+            found
+                .map(|(handle, _)| *handle)
+                .ok_or_else(|| state::invalid_handle("function description"))
         })
     }
 }
@@ -1401,6 +1428,342 @@ pub unsafe extern "system" fn RfcGetInt(
     }
 }
 
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn RfcGetInt1(
+    container: Handle,
+    name: *const SapUc,
+    value: *mut u8,
+    info: *mut RfcErrorInfo,
+) -> RfcRc {
+    // SAFETY: the SDK's contract; see the module documentation.
+    unsafe {
+        call(info, || {
+            let (name, meta, cell) = field_value(container, name)?;
+            let number = value::to_int(&name, meta, &cell)?;
+            put(
+                value,
+                u8::try_from(number).map_err(|_| overflow(&name, number))?,
+            )
+        })
+    }
+}
+
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn RfcGetInt2(
+    container: Handle,
+    name: *const SapUc,
+    value: *mut i16,
+    info: *mut RfcErrorInfo,
+) -> RfcRc {
+    // SAFETY: the SDK's contract; see the module documentation.
+    unsafe {
+        call(info, || {
+            let (name, meta, cell) = field_value(container, name)?;
+            let number = value::to_int(&name, meta, &cell)?;
+            put(
+                value,
+                i16::try_from(number).map_err(|_| overflow(&name, number))?,
+            )
+        })
+    }
+}
+
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn RfcGetInt8(
+    container: Handle,
+    name: *const SapUc,
+    value: *mut i64,
+    info: *mut RfcErrorInfo,
+) -> RfcRc {
+    // SAFETY: the SDK's contract; see the module documentation.
+    unsafe {
+        call(info, || {
+            let (name, meta, cell) = field_value(container, name)?;
+            put(value, value::to_int(&name, meta, &cell)?)
+        })
+    }
+}
+
+fn overflow(name: &str, number: i64) -> Failure {
+    let message = format!("The value {number} of field {name} does not fit the getter's type");
+    Failure::external(rc::CONVERSION_FAILURE, "RFC_CONVERSION_FAILURE", message)
+}
+
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn RfcSetInt8(
+    container: Handle,
+    name: *const SapUc,
+    value: i64,
+    info: *mut RfcErrorInfo,
+) -> RfcRc {
+    // SAFETY: the SDK's contract; see the module documentation.
+    unsafe {
+        call(info, || {
+            let name = name_arg(name)?;
+            container::set(&mut state::lock(), id(container), &name, |meta| {
+                value::from_int(&name, meta, value)
+            })
+        })
+    }
+}
+
+/// Reads a packed or integer field as a double, as SAP's library converts them.
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn RfcGetFloat(
+    container: Handle,
+    name: *const SapUc,
+    value: *mut f64,
+    info: *mut RfcErrorInfo,
+) -> RfcRc {
+    // SAFETY: the SDK's contract; see the module documentation.
+    unsafe {
+        call(info, || {
+            let (name, meta, cell) = field_value(container, name)?;
+            let numeric = matches!(
+                meta.field_type,
+                FieldType::Bcd | FieldType::Int | FieldType::Int1 | FieldType::Int2
+            );
+            if !numeric {
+                return Err(wrong_getter(&name, meta, "RfcGetFloat"));
+            }
+            let text = uc::decode(&value::to_text(meta, &cell));
+            let number = text
+                .parse()
+                .map_err(|_| wrong_getter(&name, meta, "RfcGetFloat"))?;
+            put(value, number)
+        })
+    }
+}
+
+fn wrong_getter(name: &str, meta: FieldMeta, call: &str) -> Failure {
+    let message = format!(
+        "{call} cannot be used for field {name} of type {:?}",
+        meta.field_type
+    );
+    Failure::external(rc::CONVERSION_FAILURE, "RFC_CONVERSION_FAILURE", message)
+}
+
+/// The stub system's interfaces have no BYTE or XSTRING fields, so the raw-byte accessors
+/// only check that the field exists and refuse its type.
+///
+/// # Safety
+///
+/// As the module's functions.
+unsafe fn raw_bytes(container: Handle, name: *const SapUc, call_name: &str) -> Failure {
+    // SAFETY: forwarded from the caller.
+    match unsafe { field_value(container, name) } {
+        Ok((name, meta, _)) => {
+            let message = format!(
+                "{call_name} cannot be used for field {name} of type {:?}; \
+                 the stub system has no BYTE or XSTRING fields",
+                meta.field_type
+            );
+            Failure::external(rc::CONVERSION_FAILURE, "RFC_CONVERSION_FAILURE", message)
+        }
+        Err(failure) => failure,
+    }
+}
+
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn RfcGetBytes(
+    container: Handle,
+    name: *const SapUc,
+    _buffer: *mut u8,
+    _length: c_uint,
+    info: *mut RfcErrorInfo,
+) -> RfcRc {
+    // SAFETY: the SDK's contract; see the module documentation.
+    unsafe { call(info, || Err(raw_bytes(container, name, "RfcGetBytes"))) }
+}
+
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn RfcSetBytes(
+    container: Handle,
+    name: *const SapUc,
+    _value: *const u8,
+    _length: c_uint,
+    info: *mut RfcErrorInfo,
+) -> RfcRc {
+    // SAFETY: the SDK's contract; see the module documentation.
+    unsafe { call(info, || Err(raw_bytes(container, name, "RfcSetBytes"))) }
+}
+
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn RfcGetXString(
+    container: Handle,
+    name: *const SapUc,
+    _buffer: *mut u8,
+    _length: c_uint,
+    _xstring_length: *mut c_uint,
+    info: *mut RfcErrorInfo,
+) -> RfcRc {
+    // SAFETY: the SDK's contract; see the module documentation.
+    unsafe { call(info, || Err(raw_bytes(container, name, "RfcGetXString"))) }
+}
+
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn RfcSetXString(
+    container: Handle,
+    name: *const SapUc,
+    _value: *const u8,
+    _length: c_uint,
+    info: *mut RfcErrorInfo,
+) -> RfcRc {
+    // SAFETY: the SDK's contract; see the module documentation.
+    unsafe { call(info, || Err(raw_bytes(container, name, "RfcSetXString"))) }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Conversions
+
+/// Copies a converted string and its NUL into a caller's buffer of `*size` units, or
+/// reports the size needed in `*size`.
+///
+/// # Safety
+///
+/// `buffer` is NULL or valid for `*size` writes; `size` and `result_length` are NULL or
+/// writable.
+unsafe fn deliver<T: Copy + Default>(
+    converted: &[T],
+    buffer: *mut T,
+    size: *mut c_uint,
+    result_length: *mut c_uint,
+) -> Result<(), Failure> {
+    if size.is_null() || buffer.is_null() {
+        return Err(invalid_parameter("An output buffer or its size is NULL"));
+    }
+    // SAFETY: non-null and writable by the caller's promise.
+    let capacity = unsafe { *size } as usize;
+    if converted.len() + 1 > capacity {
+        // SAFETY: as above.
+        unsafe { *size = (converted.len() + 1) as c_uint };
+        return Err(too_small(converted.len() + 1));
+    }
+    // SAFETY: the buffer holds `capacity` elements, more than the string and its NUL.
+    let target = unsafe { std::slice::from_raw_parts_mut(buffer, capacity) };
+    target[..converted.len()].copy_from_slice(converted);
+    target[converted.len()] = T::default();
+    // SAFETY: forwarded from the caller.
+    unsafe { put(result_length, converted.len() as c_uint) }
+}
+
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn RfcUTF8ToSAPUC(
+    utf8: *const u8,
+    utf8_length: c_uint,
+    sapuc: *mut SapUc,
+    sapuc_size: *mut c_uint,
+    result_length: *mut c_uint,
+    info: *mut RfcErrorInfo,
+) -> RfcRc {
+    // SAFETY: the SDK's contract: `utf8` holds `utf8_length` bytes.
+    unsafe {
+        call(info, || {
+            let bytes = match (utf8.is_null(), utf8_length) {
+                (true, 0) => &[][..],
+                (true, _) => return Err(invalid_parameter("The UTF-8 input is NULL")),
+                (false, _) => std::slice::from_raw_parts(utf8, utf8_length as usize),
+            };
+            let text = std::str::from_utf8(bytes).map_err(|error| {
+                let message = format!("The input is not UTF-8: {error}");
+                Failure::external(rc::CONVERSION_FAILURE, "RFC_CONVERSION_FAILURE", message)
+            })?;
+            deliver(&uc::encode(text), sapuc, sapuc_size, result_length)
+        })
+    }
+}
+
+/// Converts up to `sapuc_length` units, stopping early at a NUL; an unpaired surrogate
+/// becomes U+FFFD.
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn RfcSAPUCToUTF8(
+    sapuc: *const SapUc,
+    sapuc_length: c_uint,
+    utf8: *mut u8,
+    utf8_size: *mut c_uint,
+    result_length: *mut c_uint,
+    info: *mut RfcErrorInfo,
+) -> RfcRc {
+    // SAFETY: the SDK's contract: `sapuc` holds `sapuc_length` units.
+    unsafe {
+        call(info, || {
+            let units = value_arg(sapuc, sapuc_length)?;
+            deliver(uc::decode(units).as_bytes(), utf8, utf8_size, result_length)
+        })
+    }
+}
+
+/// ISO 639 codes and SAP's one-letter language keys (table T002).
+const LANGUAGES: [(&str, &str); 22] = [
+    ("EN", "E"),
+    ("DE", "D"),
+    ("KO", "3"),
+    ("JA", "J"),
+    ("ZH", "1"),
+    ("ZF", "M"),
+    ("FR", "F"),
+    ("ES", "S"),
+    ("IT", "I"),
+    ("PT", "P"),
+    ("NL", "N"),
+    ("DA", "K"),
+    ("FI", "U"),
+    ("SV", "V"),
+    ("NO", "O"),
+    ("PL", "L"),
+    ("CS", "C"),
+    ("HU", "H"),
+    ("RU", "R"),
+    ("TR", "T"),
+    ("TH", "2"),
+    ("EL", "G"),
+];
+
+fn unknown_language(code: &str) -> Failure {
+    let message = format!("Unknown language code '{code}'");
+    Failure::external(rc::NOT_FOUND, "RFC_NOT_FOUND", message)
+}
+
+/// Writes the two-letter ISO code, without a NUL, as the SDK's `SAP_UC[2]` output.
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn RfcLanguageSapToIso(
+    sap_language: *const SapUc,
+    iso_language: *mut SapUc,
+    info: *mut RfcErrorInfo,
+) -> RfcRc {
+    // SAFETY: the SDK's contract: `sap_language` holds one unit, `iso_language` two.
+    unsafe {
+        call(info, || {
+            let given = uc::decode(value_arg(sap_language, 1)?);
+            let found = LANGUAGES.iter().find(|(_, sap)| *sap == given);
+            let (iso, _) = found.ok_or_else(|| unknown_language(&given))?;
+            copy_out(iso_language, 2, &uc::encode(iso))
+        })
+    }
+}
+
+/// Writes the one-letter SAP key, without a NUL; the ISO code may be in either case.
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn RfcLanguageIsoToSap(
+    iso_language: *const SapUc,
+    sap_language: *mut SapUc,
+    info: *mut RfcErrorInfo,
+) -> RfcRc {
+    // SAFETY: the SDK's contract: `iso_language` holds two units, `sap_language` one.
+    unsafe {
+        call(info, || {
+            let given = uc::decode(value_arg(iso_language, 2)?).to_ascii_uppercase();
+            let found = LANGUAGES.iter().find(|(iso, _)| *iso == given);
+            let (_, sap) = found.ok_or_else(|| unknown_language(&given))?;
+            copy_out(sap_language, 1, &uc::encode(sap))
+        })
+    }
+}
+
+// The functions' versions in the shared object; see `build.rs`.
+#[cfg(target_os = "linux")]
+std::arch::global_asm!(include_str!(concat!(env!("OUT_DIR"), "/symver_exports.s")));
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1438,6 +1801,66 @@ mod tests {
         assert_eq!(code, rc::INVALID_HANDLE);
         assert_eq!(info.group, group::EXTERNAL_RUNTIME_FAILURE);
         assert_eq!(uc::decode(&info.key), "RFC_INVALID_HANDLE");
+    }
+
+    #[test]
+    fn utf8_conversions_round_trip_and_report_the_size_needed() {
+        let text = "회계 RFC";
+        let mut units = [0u16; 16];
+        let (mut size, mut length) = (units.len() as c_uint, 0);
+        // SAFETY: the input holds its stated bytes; the buffer holds `size` units.
+        let code = unsafe {
+            let bytes = text.as_bytes();
+            let count = bytes.len() as c_uint;
+            let out = units.as_mut_ptr();
+            RfcUTF8ToSAPUC(
+                bytes.as_ptr(),
+                count,
+                out,
+                &mut size,
+                &mut length,
+                ptr::null_mut(),
+            )
+        };
+        assert_eq!((code, length), (rc::OK, 6));
+        assert_eq!(uc::decode(&units), text);
+
+        let mut bytes = [0u8; 8];
+        let mut size = bytes.len() as c_uint;
+        // SAFETY: as above; the buffer is too small on purpose.
+        let code = unsafe {
+            let out = bytes.as_mut_ptr();
+            RfcSAPUCToUTF8(
+                units.as_ptr(),
+                6,
+                out,
+                &mut size,
+                &mut length,
+                ptr::null_mut(),
+            )
+        };
+        assert_eq!((code, size), (rc::BUFFER_TOO_SMALL, 11));
+    }
+
+    #[test]
+    fn language_keys_convert_both_ways() {
+        let (iso, mut sap, mut back) = (uc::encode("ko"), [0u16; 1], [0u16; 2]);
+        // SAFETY: the inputs hold two and one units, the outputs one and two.
+        unsafe {
+            let info = ptr::null_mut();
+            assert_eq!(
+                RfcLanguageIsoToSap(iso.as_ptr(), sap.as_mut_ptr(), info),
+                rc::OK
+            );
+            assert_eq!(
+                RfcLanguageSapToIso(sap.as_ptr(), back.as_mut_ptr(), info),
+                rc::OK
+            );
+        }
+        assert_eq!(
+            (uc::decode(&sap), uc::decode(&back)),
+            ("3".into(), "KO".into())
+        );
     }
 
     fn unsafe_zeroed() -> RfcErrorInfo {

@@ -17,9 +17,15 @@
 //! `sapnwrfc.ini`. Function descriptions come from the server, as from a system's
 //! repository, and are cached per system id for the life of the process.
 
-// TODO(#7): the rest of the ~75 functions node-rfc calls (STRING, XSTRING, FLOAT, INT8 and
-// the DECF types, nested structures, RfcCreateStructure, the UTF-8 conversions), a companion
-// `libsapucum` and versioned symbols.
+//! On Linux the shared object carries SAP's SONAME and puts every function in the version
+//! node `libsapnwrfc.so` (see `build.rs`), so programs linked against SAP's SDK, such as
+//! node-rfc's prebuilt addon, load it in place of SAP's. Its companion `libsapucum` is the
+//! `sapnwrfc-ucum` crate. Functions for the server role, throughput statistics and SNC exist
+//! and answer `RFC_NOT_SUPPORTED` (`unsupported`).
+
+// TODO(#7): the stub system's interfaces have only CHAR, NUM, DATE, TIME, BCD and the INT
+// types; STRING, XSTRING, BYTE, FLOAT, INT8, the DECF types and nested structures have no
+// wire form yet, so their accessors refuse the field's type.
 
 #![warn(clippy::undocumented_unsafe_blocks)]
 
@@ -30,4 +36,5 @@ pub mod protocol;
 mod session;
 mod state;
 mod uc;
+mod unsupported;
 mod value;
