@@ -58,6 +58,8 @@ pub struct RfcConfig {
     /// Connections, each owned by one worker thread.
     pub connections: usize,
     pub call_timeout: Duration,
+    /// The directory of `sapnwrfc.ini`, for a `dest` parameter.
+    pub ini_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone)]
@@ -187,6 +189,8 @@ struct RfcFile {
     connections: usize,
     #[serde(default = "default_call_timeout")]
     call_timeout_secs: u64,
+    #[serde(default)]
+    ini_dir: Option<String>,
     parameters: BTreeMap<String, String>,
 }
 
@@ -394,6 +398,7 @@ impl Config {
                 password: secret(&rfc.password_env, &rfc.password_file, "password")?,
                 connections: rfc.connections.max(1),
                 call_timeout: Duration::from_secs(rfc.call_timeout_secs),
+                ini_dir: rfc.ini_dir.as_deref().map(path),
                 parameters: rfc.parameters,
             }),
             (None, Some(idoc)) => TargetConfig::Idoc(IdocConfig {

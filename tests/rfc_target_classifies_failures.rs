@@ -206,3 +206,25 @@ async fn a_call_past_the_timeout_is_cancelled_and_the_connection_reopened() {
     assert_eq!(ledger.len(), 1);
     assert_eq!(ledger[0].obj_key, second);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_destination_from_sapnwrfc_ini_posts_like_explicit_parameters() {
+    let server = start_stub().await;
+    let dir = std::env::temp_dir().join(format!("bizsap-rfc-ini-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ini = format!(
+        "DEST=BIZSAP_STUB\nASHOST=127.0.0.1\nGWSERV={}\nCLIENT=100\nUSER=BIZSAP\nLANG=EN\n",
+        server.rfc_addr().port()
+    );
+    std::fs::write(dir.join("sapnwrfc.ini"), ini).unwrap();
+    let mut settings = settings(server.rfc_addr(), PASSWORD, 1);
+    settings.parameters = [("dest".to_owned(), "BIZSAP_STUB".to_owned())].into();
+    settings.ini_dir = Some(dir.clone());
+    let target = RfcTarget::new(settings).unwrap();
+
+    let (documents, _) = example_postings();
+    let outcome = deliver_one(&target, delivery(&documents[0])).await;
+    assert!(matches!(outcome, SendOutcome::Posted { .. }), "{outcome:?}");
+    assert_eq!(server.sap().documents().len(), 1);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

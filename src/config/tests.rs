@@ -60,6 +60,7 @@ fn the_example_reads_with_its_secrets() {
     assert_eq!(rfc.password.expose(), "sap-password");
     assert_eq!(rfc.parameters["ashost"], "sapprd.example.com");
     assert_eq!(rfc.connections, 4);
+    assert_eq!(rfc.ini_dir, None);
     assert!(
         !format!("{config:?}").contains("sap-password"),
         "secrets never print"
@@ -121,6 +122,19 @@ fn a_missing_secret_file_is_named_but_never_its_content() {
     let (_, key, message) = invalid(files.parse(&source));
     assert_eq!(key, "bizplay.api_key_file");
     assert!(message.contains("nope"), "{message}");
+}
+
+#[test]
+fn the_ini_directory_is_relative_to_the_configuration() {
+    let files = Files::new("ini");
+    let source = files
+        .example()
+        .replace("# ini_dir = \"/etc/bizsap\"", "ini_dir = \"rfc\"");
+    let config = files.parse(&source).unwrap();
+    let TargetConfig::Rfc(rfc) = &config.target else {
+        panic!("RFC expected")
+    };
+    assert_eq!(rfc.ini_dir, Some(files.0.join("rfc")));
 }
 
 #[test]

@@ -136,6 +136,7 @@ impl Landscape {
                     password: Secret::new(PASSWORD),
                     connections: 4,
                     call_timeout: Duration::from_secs(30),
+                    ini_dir: None,
                 })
             }
             Transport::Idoc => TargetConfig::Idoc(IdocConfig {

@@ -63,6 +63,7 @@ pub fn settings(rfc: SocketAddr, password: &str, connections: usize) -> RfcSetti
         connections,
         call_timeout: Duration::from_secs(10),
         sender: Sender::default(),
+        ini_dir: None,
     }
 }
 

@@ -106,6 +106,8 @@ pub struct RfcSettings {
     pub call_timeout: Duration,
     /// `USERNAME` and logical system of the documents.
     pub sender: Sender,
+    /// The directory of `sapnwrfc.ini`, for connections opened with `dest`.
+    pub ini_dir: Option<PathBuf>,
 }
 
 impl RfcSettings {
@@ -118,6 +120,7 @@ impl RfcSettings {
             connections: config.connections,
             call_timeout: config.call_timeout,
             sender,
+            ini_dir: config.ini_dir.clone(),
         }
     }
 }
@@ -129,6 +132,8 @@ pub enum RfcTargetError {
     Load(#[from] LoadError),
     #[error("cannot start an RFC worker thread: {0}")]
     Thread(#[source] std::io::Error),
+    #[error("cannot use [sap.rfc] ini_dir: {0}")]
+    IniDir(#[source] sapnwrfc_sys::RfcError),
 }
 
 /// Posts documents into SAP over RFC through a pool of connections.
@@ -155,6 +160,9 @@ impl RfcTarget {
             false => Library::load(&settings.library)?,
         };
         let library = Arc::new(library);
+        if let Some(dir) = &settings.ini_dir {
+            library.set_ini_dir(dir).map_err(RfcTargetError::IniDir)?;
+        }
         let (low, high) = LOGON_TIMEOUT_RANGE;
         let logon_timeout = settings.call_timeout.clamp(low, high);
         if let Err(error) = library.set_logon_timeout(logon_timeout) {
