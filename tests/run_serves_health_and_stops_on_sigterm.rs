@@ -32,6 +32,7 @@ async fn run_syncs_serves_its_status_and_stops_on_sigterm() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_bizsap"))
         .args(["run", "--config"])
         .arg(&path)
+        .env("BIZSAP_LOG_FORMAT", "json")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

@@ -73,14 +73,26 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Human-readable logs on a terminal; one JSON object a line under a service manager
+/// (systemd sets `JOURNAL_STREAM`), or wherever `BIZSAP_LOG_FORMAT=json` asks for it.
 fn init_logging(default: &str) {
+    use std::io::IsTerminal;
     use tracing_subscriber::EnvFilter;
 
     let filter = EnvFilter::try_from_env("BIZSAP_LOG").unwrap_or_else(|_| EnvFilter::new(default));
-    tracing_subscriber::fmt()
+    let json = match std::env::var("BIZSAP_LOG_FORMAT").as_deref() {
+        Ok("json") => true,
+        Ok(_) => false,
+        Err(_) => std::env::var_os("JOURNAL_STREAM").is_some() && !std::io::stderr().is_terminal(),
+    };
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    if json {
+        logs.json().init();
+    } else {
+        logs.init();
+    }
 }
 
 /// Exit code for bad arguments, configuration or input.
