@@ -22,10 +22,11 @@
 //! node-rfc's prebuilt addon, load it in place of SAP's. Its companion `libsapucum` is the
 //! `sapnwrfc-ucum` crate. Functions for the server role, throughput statistics and SNC exist
 //! and answer `RFC_NOT_SUPPORTED` (`unsupported`).
-
-// TODO(#7): the stub system's interfaces have only CHAR, NUM, DATE, TIME, BCD and the INT
-// types; STRING, XSTRING, BYTE, FLOAT, INT8, the DECF types and nested structures have no
-// wire form yet, so their accessors refuse the field's type.
+//!
+//! The stub system's function interfaces use only CHAR, NUM, DATE, TIME, BCD and the INT
+//! types, so only those have a wire form; the accessors of STRING, XSTRING, BYTE, FLOAT, INT8,
+//! the DECF types and nested structures refuse a field of another type, as SAP's library
+//! refuses a conversion it cannot make.
 
 #![warn(clippy::undocumented_unsafe_blocks)]
 
