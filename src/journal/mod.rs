@@ -197,6 +197,14 @@ pub enum Plan {
         posting_key: String,
         reason: String,
     },
+    /// Nothing to post: the card approval was cancelled before anything reached SAP. Kept as
+    /// skipped, and closed in bizplay so that it stops coming back.
+    Cancelled {
+        record_key: String,
+        revision: u32,
+        posting_key: String,
+        reason: String,
+    },
 }
 
 /// A saved position in a bizplay pull.
@@ -499,11 +507,11 @@ impl Journal {
     }
 
     /// Drops a posting that was never sent because its card approval was cancelled; it ends
-    /// as skipped with `reason`.
+    /// as skipped with `reason`, and its receipt is closed in bizplay.
     pub fn cancel(&mut self, posting_key: &str, reason: &str) -> Result<(), JournalError> {
         self.conn.execute(
             "UPDATE postings SET state = 'skipped', reason = ?2, next_attempt = NULL,
-                 updated_at = ?3
+                 write_back = 'pending', updated_at = ?3
              WHERE posting_key = ?1 AND state IN ('pending', 'held', 'rejected', 'skipped')",
             params![posting_key, reason, now()],
         )?;
@@ -670,6 +678,11 @@ fn plan_record(plan: &Plan) -> (&str, u32) {
             record_key,
             revision,
             ..
+        }
+        | Plan::Cancelled {
+            record_key,
+            revision,
+            ..
         } => (record_key, *revision),
     }
 }
@@ -721,19 +734,39 @@ fn insert_plan(tx: &Transaction<'_>, plan: &Plan, now: i64) -> Result<(), Journa
             revision,
             posting_key,
             reason,
+        }
+        | Plan::Cancelled {
+            record_key,
+            revision,
+            posting_key,
+            reason,
         } => {
             let state = if matches!(plan, Plan::Held { .. }) {
                 State::Held
             } else {
                 State::Skipped
             };
+            let write_back = if matches!(plan, Plan::Cancelled { .. }) {
+                "pending"
+            } else {
+                "none"
+            };
             tx.execute(
                 "INSERT INTO postings (posting_key, record_key, revision, state, reason,
-                     created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
-                 ON CONFLICT (posting_key) DO UPDATE SET state = ?4, reason = ?5, updated_at = ?6
+                     write_back, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)
+                 ON CONFLICT (posting_key) DO UPDATE SET state = ?4, reason = ?5,
+                     write_back = ?6, updated_at = ?7
                  WHERE postings.state IN ('held', 'skipped', 'superseded')",
-                params![posting_key, record_key, revision, state.name(), reason, now],
+                params![
+                    posting_key,
+                    record_key,
+                    revision,
+                    state.name(),
+                    reason,
+                    write_back,
+                    now
+                ],
             )?;
         }
     }

@@ -206,7 +206,7 @@ impl<T: Target> Pipeline<'_, T> {
             for plan in &plans {
                 match plan {
                     Plan::Held { .. } => report.held += 1,
-                    Plan::Skipped { .. } => report.skipped += 1,
+                    Plan::Skipped { .. } | Plan::Cancelled { .. } => report.skipped += 1,
                     _ => {}
                 }
             }
@@ -318,6 +318,13 @@ impl<T: Target> Pipeline<'_, T> {
                         reason: held.reason.to_string(),
                     }
                 }
+                // A cancellation with nothing to reverse is done with: close it in bizplay.
+                Outcome::Skipped(skipped) if record.cancelled => Plan::Cancelled {
+                    record_key,
+                    revision,
+                    posting_key,
+                    reason: skipped.reason,
+                },
                 Outcome::Skipped(skipped) => Plan::Skipped {
                     record_key,
                     revision,
@@ -523,7 +530,10 @@ impl<T: Target> Pipeline<'_, T> {
             if rows.is_empty() {
                 return Ok(());
             }
+            // Posted receipts get their document number (9313); they and the cancelled ones
+            // are closed (9212), so that nobody edits them and the next pull skips them.
             let mut numbers = Vec::new();
+            let mut closes = Vec::new();
             for row in &rows {
                 let Some(receipt) = self.receipt(row)? else {
                     self.journal.mark_written_back(&row.posting_key)?;
@@ -532,8 +542,10 @@ impl<T: Target> Pipeline<'_, T> {
                 match row.state {
                     State::Posted | State::Reversed => {
                         let number = document_number(row.sap_key.as_deref().unwrap_or(""));
-                        numbers.push((row.posting_key.clone(), receipt, number));
+                        numbers.push((receipt.clone(), number));
+                        closes.push((row.posting_key.clone(), receipt));
                     }
+                    State::Skipped => closes.push((row.posting_key.clone(), receipt)),
                     State::Rejected => {
                         let reason = row.messages.as_deref().unwrap_or("rejected by SAP");
                         self.bizplay.register_failure(&receipt, reason).await?;
@@ -543,24 +555,22 @@ impl<T: Target> Pipeline<'_, T> {
                     _ => self.journal.mark_written_back(&row.posting_key)?,
                 }
             }
-            if numbers.is_empty() {
+            if !numbers.is_empty() {
+                let failed = self.bizplay.write_document_numbers(&numbers).await?;
+                for (receipt, reason) in &failed {
+                    tracing::warn!(
+                        seq = %receipt.seq,
+                        error = reason,
+                        "bizplay did not take the document number."
+                    );
+                }
+            }
+            if closes.is_empty() {
                 continue;
             }
-            let rows: Vec<(ReceiptId, String)> = numbers
-                .iter()
-                .map(|(_, r, n)| (r.clone(), n.clone()))
-                .collect();
-            let failed = self.bizplay.write_document_numbers(&rows).await?;
-            for (receipt, reason) in &failed {
-                tracing::warn!(
-                    seq = %receipt.seq,
-                    error = reason,
-                    "bizplay did not take the document number."
-                );
-            }
-            let receipts: Vec<ReceiptId> = rows.into_iter().map(|(r, _)| r).collect();
+            let receipts: Vec<ReceiptId> = closes.iter().map(|(_, r)| r.clone()).collect();
             self.bizplay.close(&receipts).await?;
-            for (posting_key, _, _) in &numbers {
+            for (posting_key, _) in &closes {
                 self.journal.mark_written_back(posting_key)?;
                 report.written_back += 1;
             }
@@ -600,7 +610,7 @@ fn cancel_planned(plan: &mut Plan, by: &str) -> String {
         return String::new();
     };
     let record_key = posting.record_key.clone();
-    *plan = Plan::Skipped {
+    *plan = Plan::Cancelled {
         record_key: record_key.clone(),
         revision: crate::journal::revision_of(posting),
         posting_key: posting.key.to_string(),
