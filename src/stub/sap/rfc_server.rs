@@ -31,13 +31,13 @@ use sapnwrfc::protocol::{
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
-use tokio::task::{JoinHandle, JoinSet};
+use tokio::task::JoinSet;
 
 use super::call::{self, FunctionCall, Parameters, Value};
 use super::engine::{CallError, Logon, LogonError, Session, StubSap};
 use super::master_data::UserKind;
 use super::metadata::{self, AbapType, FieldDesc, FunctionDesc, ParamType, StructureDesc};
+use crate::serve::Served;
 
 /// SAP release the stub reports, and that of its kernel.
 const RELEASE: &str = "750";
@@ -52,51 +52,12 @@ pub enum ServeError {
     Frame(#[from] FrameError),
 }
 
-/// A running RFC listener. Dropping it stops the listener; [`RfcListener::shutdown`] also
-/// waits for it. Either way open connections are dropped, as when a system goes down.
-#[derive(Debug)]
-pub struct RfcListener {
-    addr: SocketAddr,
-    stop: watch::Sender<bool>,
-    task: Option<JoinHandle<io::Result<()>>>,
-}
-
-impl RfcListener {
-    /// Binds `listen` (port 0 picks a free port) and serves `sap` until stopped.
-    pub async fn start(listen: SocketAddr, sap: StubSap) -> io::Result<RfcListener> {
-        let listener = TcpListener::bind(listen).await?;
-        let addr = listener.local_addr()?;
-        let (stop, mut stopped) = watch::channel(false);
-        let shutdown = async move {
-            // A dropped sender also means stop.
-            let _ = stopped.wait_for(|stop| *stop).await;
-        };
-        let task = tokio::spawn(serve(listener, sap, shutdown));
-        Ok(RfcListener {
-            addr,
-            stop,
-            task: Some(task),
-        })
-    }
-
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    /// Stops accepting, drops every open connection and waits for the listener.
-    pub async fn shutdown(mut self) -> io::Result<()> {
-        let _ = self.stop.send(true);
-        match self.task.take() {
-            Some(task) => task.await.map_err(io::Error::other)?,
-            None => Ok(()),
-        }
-    }
-}
-
-impl Drop for RfcListener {
-    fn drop(&mut self) {
-        let _ = self.stop.send(true);
-    }
+/// Binds `listen` (port 0 picks a free port) and serves `sap` over RFC until the returned
+/// listener is stopped or dropped; then open connections are dropped, as when a system goes
+/// down.
+pub async fn listen(listen: SocketAddr, sap: StubSap) -> io::Result<Served> {
+    let listener = TcpListener::bind(listen).await?;
+    Served::spawn(listener, |listener, stop| serve(listener, sap, stop))
 }
 
 /// Accepts RFC connections until `shutdown` completes, serving each on its own task. On
@@ -667,7 +628,7 @@ mod tests {
     async fn a_listener_serves_until_shut_down_and_drops_its_connections() {
         let master = MasterData::parse(EXAMPLE, Path::new("example.toml")).unwrap();
         let sap = StubSap::new(master, StubOptions::default()).unwrap();
-        let listener = RfcListener::start(SocketAddr::from(([127, 0, 0, 1], 0)), sap)
+        let listener = listen(SocketAddr::from(([127, 0, 0, 1], 0)), sap)
             .await
             .unwrap();
         let address = listener.addr();

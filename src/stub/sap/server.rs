@@ -36,7 +36,6 @@ use super::engine::{Logon, LogonError, StubSap};
 use super::faults::FaultRule;
 use super::idoc_inbound::{self, IdocInbound};
 use super::master_data::UserKind;
-use super::rfc_server::RfcListener;
 use crate::serve::Served;
 
 /// The HTTP application: the inspection API under `/stub` and the IDoc XML inbound, which
@@ -84,7 +83,7 @@ pub struct StubSapServer {
     sap: StubSap,
     idocs: IdocInbound,
     http: Served,
-    rfc: RfcListener,
+    rfc: Served,
 }
 
 impl StubSapServer {
@@ -110,7 +109,7 @@ impl StubSapServer {
     ) -> io::Result<Self> {
         let sap = idocs.sap().clone();
         let http = Served::start(listen, router_with(idocs.clone())).await?;
-        let rfc = RfcListener::start(rfc_listen, sap.clone()).await?;
+        let rfc = super::rfc_server::listen(rfc_listen, sap.clone()).await?;
         Ok(Self {
             sap,
             idocs,
