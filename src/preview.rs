@@ -334,7 +334,7 @@ fn write_posting(out: &mut impl Write, posting: &Posting) -> io::Result<()> {
 }
 
 /// `-1234567.50` → `-1,234,567.50`.
-fn group_thousands(amount: &str) -> String {
+pub fn group_thousands(amount: &str) -> String {
     let (sign, rest) = amount
         .strip_prefix('-')
         .map_or(("", amount), |rest| ("-", rest));

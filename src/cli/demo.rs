@@ -18,6 +18,7 @@ use jiff::civil::Date;
 use rust_decimal::Decimal;
 
 use bizsap::pipeline::Bridge;
+use bizsap::preview::group_thousands;
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
@@ -164,12 +165,12 @@ async fn run_transport(
         "  SAP: {} documents ({} reversed); expense and input VAT booked {} KRW",
         totals.documents,
         totals.reversed,
-        group(booked),
+        group_thousands(&booked.normalize().to_string()),
     );
     println!(
         "  bizplay: receipts approved, less cancellations, {} KRW; {} document numbers written \
          back (9313), {} receipts closed (9212)",
-        group(expected),
+        group_thousands(&expected.normalize().to_string()),
         gateway.document_numbers,
         gateway.closed,
     );
@@ -213,21 +214,6 @@ fn approved_total(bridge: &Bridge) -> anyhow::Result<Decimal> {
         }
     }
     Ok(total)
-}
-
-fn group(amount: Decimal) -> String {
-    let text = amount.normalize().to_string();
-    let (sign, digits) = text
-        .strip_prefix('-')
-        .map_or(("", text.as_str()), |d| ("-", d));
-    let mut out = String::new();
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    format!("{sign}{out}")
 }
 
 /// A directory removed when the demo ends.
