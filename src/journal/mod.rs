@@ -219,6 +219,11 @@ pub struct Cursor {
 
 const SCHEMA_VERSION: i64 = 1;
 
+/// The postings [`Journal::due`] returns, as of `?1` (Unix seconds).
+const DUE: &str = "FROM postings p LEFT JOIN postings o ON o.posting_key = p.reverses
+     WHERE p.state = 'pending' AND (p.next_attempt IS NULL OR p.next_attempt <= ?1)
+       AND (p.reverses IS NULL OR o.state = 'posted')";
+
 const SCHEMA: &str = "
 CREATE TABLE records (
     record_key   TEXT NOT NULL,
@@ -415,13 +420,17 @@ impl Journal {
     /// Postings ready to send: pending and due, oldest first. A reversal is due only once
     /// the document it reverses is posted.
     pub fn due(&self, now: Timestamp, limit: usize) -> Result<Vec<PostingRow>, JournalError> {
-        self.query_all(
-            "SELECT p.* FROM postings p LEFT JOIN postings o ON o.posting_key = p.reverses
-             WHERE p.state = 'pending' AND (p.next_attempt IS NULL OR p.next_attempt <= ?1)
-               AND (p.reverses IS NULL OR o.state = 'posted')
-             ORDER BY p.created_at, p.posting_key LIMIT ?2",
-            params![now.as_second(), limit as i64],
-        )
+        let sql = format!("SELECT p.* {DUE} ORDER BY p.created_at, p.posting_key LIMIT ?2");
+        self.query_all(&sql, params![now.as_second(), limit as i64])
+    }
+
+    /// How many postings [`Journal::due`] would return without a limit.
+    pub fn due_count(&self, now: Timestamp) -> Result<usize, JournalError> {
+        let sql = format!("SELECT count(*) {DUE}");
+        let count: i64 = self
+            .conn
+            .query_row(&sql, [now.as_second()], |row| row.get(0))?;
+        Ok(count as usize)
     }
 
     /// Postings whose send may or may not have reached SAP.

@@ -394,7 +394,7 @@ impl<T: Target> Pipeline<'_, T> {
         report: &mut SyncReport,
         stop: &mut std::pin::Pin<&mut impl Future<Output = ()>>,
     ) -> Result<(), SyncError> {
-        let total = self.journal.due(Timestamp::now(), usize::MAX)?.len();
+        let total = self.journal.due_count(Timestamp::now())?;
         let mut done = 0;
         loop {
             if futures_ready(stop.as_mut()) {
