@@ -72,6 +72,7 @@ pub fn parse_record(json: &str, position: usize) -> Result<ExpenseRecord, Record
         Ok(record) => ExpenseRecord::from_wire(record, position),
         Err(error) => Err(RecordError {
             record: describe_unreadable(json, position),
+            key: key_of_unreadable(json),
             field: field_of(&error, json),
             problem: error.to_string(),
         }),
@@ -92,6 +93,23 @@ fn describe_unreadable(json: &str, position: usize) -> String {
     } else {
         format!("#{position} on the page")
     }
+}
+
+/// The record key of a record that did not deserialise, when its four key fields are there.
+fn key_of_unreadable(json: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(json).ok()?;
+    let part = |name: &str| match &value[name] {
+        serde_json::Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    let date = part("APV_DT").filter(|d| record::parse_yyyymmdd(d).is_some())?;
+    Some(format!(
+        "{}/{}/{date}/{}",
+        part("BIZ_NO")?,
+        part("CARD_NO")?,
+        part("SEQ")?
+    ))
 }
 
 /// The field a deserialisation error points at: the last key that starts before the error.
@@ -174,6 +192,7 @@ mod tests {
         let page = parse_0411a(&page(&bad)).unwrap();
         let error = page.records[0].as_ref().unwrap_err();
         assert_eq!(error.record, "2148612345/9410123456781234/20261103/412");
+        assert_eq!(error.key.as_deref(), Some(error.record.as_str()));
         assert_eq!(error.field, "SPLY_AMT");
         assert!(error.to_string().contains("SPLY_AMT"), "{error}");
     }
@@ -196,6 +215,7 @@ mod tests {
         let error = page.records[1].as_ref().unwrap_err();
         assert_eq!(error.field, "SEQ");
         assert_eq!(error.record, "#2 on the page");
+        assert_eq!(error.key, None, "a record without its key has none");
     }
 
     #[test]
@@ -204,6 +224,12 @@ mod tests {
         let page = parse_0411a(&page(&format!("{bad},{GOOD}"))).unwrap();
         let error = page.records[0].as_ref().unwrap_err();
         assert_eq!(error.field, "MEST_NM");
+        let key = "2148612345/9410123456781234/20261103/412";
+        assert_eq!(
+            error.key.as_deref(),
+            Some(key),
+            "the key is read even when serde fails"
+        );
         assert!(
             error
                 .record

@@ -218,6 +218,9 @@ pub struct ExpenseRecord {
 pub struct RecordError {
     /// The record key as far as it could be read, or its position on the page.
     pub record: String,
+    /// The record key (`BIZ_NO/CARD_NO/APV_DT/SEQ`) when all of it could be read: the same
+    /// receipt, corrected in bizplay, comes back under it.
+    pub key: Option<String>,
     /// The bizplay field name, e.g. `SPLY_AMT` or `SPLIT_LIST[2].SPL_AMT`.
     pub field: String,
     pub problem: String,
@@ -229,6 +232,7 @@ impl ExpenseRecord {
     pub fn from_wire(record: wire::Record, position: usize) -> Result<ExpenseRecord, RecordError> {
         let mut reader = Reader {
             record: format!("#{position} on the page"),
+            key: None,
         };
         let key = RecordKey {
             biz_no: reader.required("BIZ_NO", &record.BIZ_NO)?,
@@ -237,6 +241,7 @@ impl ExpenseRecord {
             seq: reader.required("SEQ", &record.SEQ)?,
         };
         reader.record = key.to_string();
+        reader.key = Some(key.to_string());
 
         let amounts = Amounts {
             total: reader.required_amount("BUY_SUM", &record.BUY_SUM)?,
@@ -337,12 +342,14 @@ fn text(field: &Option<Text>) -> Option<String> {
 
 struct Reader {
     record: String,
+    key: Option<String>,
 }
 
 impl Reader {
     fn error(&self, field: impl Into<String>, problem: impl Into<String>) -> RecordError {
         RecordError {
             record: self.record.clone(),
+            key: self.key.clone(),
             field: field.into(),
             problem: problem.into(),
         }

@@ -874,6 +874,13 @@ fn content_hash(content: &str) -> String {
     format!("{hash:016x}")
 }
 
+/// The journal's key for a record whose bizplay key cannot be read: `unreadable/` and the
+/// hash of its canonical content.
+pub fn unreadable_key(raw: &str) -> String {
+    let canonical = canonical_json(raw).unwrap_or_else(|_| raw.to_owned());
+    format!("unreadable/{}", content_hash(&canonical))
+}
+
 /// A record's JSON in canonical form (keys sorted, no white space), so that the same content
 /// compares equal however bizplay ordered or spaced it. Only for comparison: numbers pass
 /// through `f64` here, so amounts are always read from the content as sent.

@@ -415,3 +415,15 @@ fn processes_opening_a_new_journal_at_once_create_it_once() {
     }
     assert_eq!(Journal::open(&path).unwrap().counts().unwrap(), []);
 }
+
+#[test]
+fn an_unreadable_record_is_named_by_its_content_not_its_place() {
+    let first = unreadable_key(r#"{"SEQ": 1, "BUY_SUM": "x"}"#);
+    assert!(first.starts_with("unreadable/"), "{first}");
+    assert_eq!(
+        first,
+        unreadable_key(r#"{ "BUY_SUM": "x", "SEQ": 1 }"#),
+        "same content"
+    );
+    assert_ne!(first, unreadable_key(r#"{"SEQ": 2, "BUY_SUM": "x"}"#));
+}

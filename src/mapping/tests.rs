@@ -397,6 +397,7 @@ fn a_poison_record_does_not_stop_the_others() {
     let bad = record(json!({"SEQ": "7", "BUY_SUM": "1"}));
     let unreadable = Err(crate::bizplay::RecordError {
         record: "#3 on the page".into(),
+        key: None,
         field: "APV_DT".into(),
         problem: "missing".into(),
     });

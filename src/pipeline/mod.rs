@@ -30,7 +30,7 @@
 mod bridge;
 mod target;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::future::Future;
 use std::io::IsTerminal;
 use std::time::Duration;
@@ -199,7 +199,7 @@ impl<T: Target> Pipeline<'_, T> {
                 .records
                 .iter()
                 .zip(&page.raw)
-                .map(|(record, raw)| incoming(record.as_ref(), raw, report.pulled))
+                .map(|(record, raw)| incoming(record.as_ref(), raw))
                 .collect();
             let changes = self.journal.ingest(&incoming)?;
             let plans = self.plan(&page.records, &changes, today)?;
@@ -619,12 +619,11 @@ fn cancel_planned(plan: &mut Plan, by: &str) -> String {
     record_key
 }
 
-/// The journal's record of a pulled record.
-fn incoming(
-    record: Result<&ExpenseRecord, &crate::bizplay::RecordError>,
-    raw: &str,
-    _position: usize,
-) -> Incoming {
+/// The journal's record of a pulled record. A record whose key cannot be read is named by its
+/// content, never by its place on the page, so that two unreadable records cannot pass for
+/// revisions of each other and the same one is recognised on the next pull; one whose key
+/// can be read keeps it, so that its correction in bizplay becomes its next revision.
+fn incoming(record: Result<&ExpenseRecord, &crate::bizplay::RecordError>, raw: &str) -> Incoming {
     match record {
         Ok(record) => Incoming {
             record_key: record.key.to_string(),
@@ -632,7 +631,10 @@ fn incoming(
             approval: (!record.cancelled).then(|| approval_id(record)).flatten(),
         },
         Err(error) => Incoming {
-            record_key: error.record.clone(),
+            record_key: error
+                .key
+                .clone()
+                .unwrap_or_else(|| crate::journal::unreadable_key(raw)),
             content: raw.to_owned(),
             approval: None,
         },
@@ -705,15 +707,6 @@ fn futures_ready(future: std::pin::Pin<&mut impl Future<Output = ()>>) -> bool {
     let waker = std::task::Waker::noop();
     let mut context = std::task::Context::from_waker(waker);
     future.poll(&mut context).is_ready()
-}
-
-/// Counts by state, for `bizsap status` and the demo's summary.
-pub fn counts(journal: &Journal) -> Result<BTreeMap<&'static str, u64>, JournalError> {
-    Ok(journal
-        .counts()?
-        .into_iter()
-        .map(|(state, count)| (state.name(), count))
-        .collect())
 }
 
 /// Whether progress should be drawn: standard error is a terminal.
