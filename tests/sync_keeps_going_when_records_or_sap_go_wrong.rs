@@ -177,3 +177,35 @@ async fn a_closed_period_is_rejected_with_sap_message_and_posts_once_it_opens() 
     assert!(documents.values().all(|count| *count == 1));
     assert_eq!(booked(&landscape), sync_support::example_total());
 }
+
+#[tokio::test]
+async fn a_refused_sap_logon_stops_the_pass_and_leaves_nothing_in_doubt() {
+    let landscape = Landscape::start().await.unwrap();
+    let dir = TempDir::new("refused-logon");
+    let mut config = landscape
+        .config(
+            Transport::Rfc,
+            &dir.journal("rfc"),
+            &dir.rules(),
+            sync_support::LOOKBACK_DAYS,
+        )
+        .unwrap();
+    let bizsap::config::TargetConfig::Rfc(rfc) = &mut config.target else {
+        unreachable!()
+    };
+    rfc.password = bizsap::secret::Secret::new("not-the-password-9k2");
+    let bridge = bizsap::pipeline::Bridge::new(config).unwrap();
+
+    let error = bridge.pass(MONTH_END, pending()).await.unwrap_err();
+    assert!(error.to_string().contains("SAP refused"), "{error}");
+    assert!(
+        !error.to_string().contains("9k2"),
+        "the password never shows: {error}"
+    );
+    let journal = bridge.journal().unwrap();
+    assert!(
+        journal.in_doubt().unwrap().is_empty(),
+        "every answer was recorded"
+    );
+    assert!(landscape.sap.sap().documents().is_empty());
+}

@@ -432,10 +432,21 @@ impl<T: Target> Pipeline<'_, T> {
             }
             let deliveries: Vec<Delivery> = batch.iter().map(|(d, _)| d.clone()).collect();
             let outcomes = self.target.deliver(deliveries).await;
+            // Every answer of the batch is recorded before a fatal one stops the pass, so that
+            // documents SAP did post are not left in doubt.
+            let mut fatal = None;
             for ((delivery, attempt), outcome) in batch.into_iter().zip(outcomes) {
-                self.record(&delivery.posting, attempt, outcome, report)
-                    .await?;
+                match self
+                    .record(&delivery.posting, attempt, outcome, report)
+                    .await
+                {
+                    Err(SyncError::Target(reason)) => fatal = fatal.or(Some(reason)),
+                    other => other?,
+                }
                 done += 1;
+            }
+            if let Some(reason) = fatal {
+                return Err(SyncError::Target(reason));
             }
             if self.settings.progress {
                 eprint!("\r  delivered {done}/{total} documents");
